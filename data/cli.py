@@ -1,0 +1,171 @@
+"""The command line: ``python -m data load|validate|export|history|demo|backup``.
+
+A thin wrapper: each command parses its arguments, calls one library function and turns typed
+errors into ``FILE:ROW:COLUMN: message`` lines. Exit status 0 success, 1 invalid input
+(nothing written), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from data.engine import default_url, make_engine
+from data.export import export_csv
+from data.load import load_files
+from data.problems import InvalidInput
+from data.queries import read_dataset, read_loads
+from metrics.catalogue import load_catalogue
+from metrics.orgtree import UnknownOrg
+from metrics.periods import PERIOD_KINDS, parse_month
+from metrics.report import ReportError, ReportQuery, figures_report
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command line that does not make sense (exit status 2)."""
+
+
+def _month(text: str) -> str:
+    month = parse_month(text)
+    if month is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)")
+    return month
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m data",
+        description="Load, check and export the children's social care performance figures.",
+    )
+    parser.add_argument(
+        "--db", help="SQLAlchemy database URL (default: $DATABASE_URL, else the bundled SQLite file)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text in (
+        ("load", "validate and load files (org units, figures, targets, benchmarks, process changes)"),
+        ("validate", "validate files only; write nothing"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        sub.add_argument("--db", help=argparse.SUPPRESS)
+    export = commands.add_parser("export", help="write figures as CSV", description="write figures as CSV")
+    export.add_argument("--kpi", action="append", help="KPI code (repeat for several; default: all)")
+    export.add_argument("--org", help="org unit code (default: the authority)")
+    export.add_argument("--from", dest="start", type=_month, metavar="YYYY-MM")
+    export.add_argument("--to", dest="end", type=_month, metavar="YYYY-MM")
+    export.add_argument("--period", choices=PERIOD_KINDS, default="month")
+    export.add_argument("--out", type=Path, help="output file (default: standard output)")
+    export.add_argument("--db", help=argparse.SUPPRESS)
+    history = commands.add_parser(
+        "history", help="list the loads", description="list the loads, newest first"
+    )
+    history.add_argument("--db", help=argparse.SUPPRESS)
+    demo = commands.add_parser("demo", help="(re)build the bundled demo database")
+    demo.add_argument("--db", help=argparse.SUPPRESS)
+    backup = commands.add_parser("backup", help="write a consistent copy of the database")
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.add_argument("--db", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    url = args.db or default_url()
+    try:
+        return COMMANDS[args.command](args, url)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found: nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    except (UsageError, ReportError, UnknownOrg) as exc:
+        print(f"python -m data {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 40
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r  writing [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} rows")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_load(args: argparse.Namespace, url: str, dry_run: bool = False) -> int:
+    progress = _progress_bar if sys.stderr.isatty() else None
+    engine = make_engine(url)
+    summaries = load_files(engine, args.files, dry_run=dry_run, progress=progress)
+    for summary in summaries:
+        print(summary)
+    if dry_run:
+        print(f"{len(summaries)} file(s) valid: nothing was written")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, url: str) -> int:
+    return cmd_load(args, url, dry_run=True)
+
+
+def cmd_export(args: argparse.Namespace, url: str) -> int:
+    query = ReportQuery(
+        kpis=tuple(args.kpi) if args.kpi else None,
+        org=args.org,
+        start=args.start,
+        end=args.end,
+        period=args.period,
+    )
+    dataset = read_dataset(make_engine(url, read_only=True))
+    rows = figures_report(dataset, load_catalogue(), query)
+    text = export_csv(rows, dataset.notice)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, url: str) -> int:
+    loads = read_loads(make_engine(url, read_only=True))
+    if loads.empty:
+        print("no loads yet")
+        return EXIT_OK
+    for row in loads.itertuples():
+        print(
+            f"{row.id:>4}  {row.loaded_at}  {row.file_name}  {row.kind}  sha256 {row.sha256}  by {row.loaded_by}  "
+            f"added {row.rows_added}, revised {row.rows_revised}, unchanged {row.rows_unchanged}"
+            + (f"  ({row.note})" if row.note else "")
+        )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, url: str) -> int:
+    from data.demo import build_demo_database
+
+    print(build_demo_database(url))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, url: str) -> int:
+    from data.backup import backup_database
+
+    print(backup_database(url, args.file))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "load": cmd_load,
+    "validate": cmd_validate,
+    "export": cmd_export,
+    "history": cmd_history,
+    "demo": cmd_demo,
+    "backup": cmd_backup,
+}

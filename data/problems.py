@@ -1,0 +1,28 @@
+"""Problems found in input files, reported together as ``FILE:ROW:COLUMN: message``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WHOLE_FILE = "-"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one cell (row as a spreadsheet shows it: the header is row 1)."""
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+
+
+class InvalidInput(ValueError):
+    """Input that cannot be loaded; carries every problem found, in file and row order."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.row))
+        super().__init__("\n".join(str(p) for p in self.problems))

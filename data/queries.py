@@ -1,0 +1,117 @@
+"""Reads: the stored facts as pandas frames for ``metrics`` to compute with.
+
+Every query is SQLAlchemy Core with bound parameters. Only current revisions are read unless
+history is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data import schema
+from data.settings import DEMO_LABEL_KEY, get_setting
+from metrics.report import Dataset
+
+Source = sa.Engine | sa.Connection
+
+
+def _frame(source: Source, query: sa.Select) -> pd.DataFrame:
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return _frame(conn, query)
+    result = source.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def read_orgs(source: Source) -> pd.DataFrame:
+    """Current org unit versions: code, name, parent, type, from, closed."""
+    t = schema.org_units
+    query = sa.select(t.c.code, t.c.name, t.c.parent, t.c.type, t.c.valid_from.label("from"), t.c.closed)
+    frame = _frame(source, query.where(t.c.is_current == sa.true()).order_by(t.c.code, t.c.valid_from))
+    return frame.astype({c: str for c in frame.columns}) if not frame.empty else frame
+
+
+def read_figures(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:
+    """Current figures (all units, all months), optionally for some KPIs only."""
+    t = schema.figures
+    query = sa.select(t.c.kpi, t.c.org, t.c.period, t.c.numerator, t.c.denominator, t.c.value, t.c.commentary)
+    query = query.where(t.c.is_current == sa.true())
+    if kpis is not None:
+        query = query.where(t.c.kpi.in_(list(kpis)))
+    frame = _frame(source, query)
+    return frame.astype({"numerator": float, "denominator": float, "value": float})
+
+
+def read_targets(source: Source) -> pd.DataFrame:
+    t = schema.targets
+    query = sa.select(t.c.kpi, t.c.org, t.c.valid_from.label("from"), t.c.target, t.c.tolerance)
+    return _frame(source, query.where(t.c.is_current == sa.true()))
+
+
+def read_benchmarks(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:
+    t = schema.benchmarks
+    query = sa.select(t.c.kpi, t.c.period, t.c.comparator, t.c.value, t.c.symbol, t.c.note)
+    query = query.where(t.c.is_current == sa.true())
+    if kpis is not None:
+        query = query.where(t.c.kpi.in_(list(kpis)))
+    return _frame(source, query.order_by(t.c.kpi, t.c.comparator, t.c.period))
+
+
+def read_process_changes(source: Source) -> pd.DataFrame:
+    t = schema.process_changes
+    query = sa.select(t.c.kpi, t.c.org, t.c.period, t.c.note).where(t.c.is_current == sa.true())
+    return _frame(source, query.order_by(t.c.period))
+
+
+def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
+    """Everything a report needs, read in one transaction so the numbers are consistent."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_dataset(conn, kpis)
+    if not sa.inspect(source).has_table("settings"):
+        return Dataset()
+    return Dataset(
+        figures=read_figures(source, kpis),
+        orgs=read_orgs(source),
+        targets=read_targets(source),
+        notice=get_setting(source, DEMO_LABEL_KEY),
+    )
+
+
+def read_loads(source: Source) -> pd.DataFrame:
+    """The load history, newest first."""
+    t = schema.loads
+    return _frame(source, sa.select(t).order_by(t.c.id.desc()))
+
+
+def last_load_id(source: Source) -> int:
+    """The id of the newest load (0 when none): a cache key that changes whenever data does."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return last_load_id(conn)
+    if not sa.inspect(source).has_table("loads"):
+        return 0
+    return int(source.execute(sa.select(sa.func.max(schema.loads.c.id))).scalar() or 0)
+
+
+def figure_history(source: Source, kpi: str, org: str, period: str) -> pd.DataFrame:
+    """Every revision of one figure, oldest first, with the file each came from."""
+    f, lo = schema.figures, schema.loads
+    query = (
+        sa.select(
+            f.c.numerator,
+            f.c.denominator,
+            f.c.value,
+            f.c.commentary,
+            f.c.is_current,
+            lo.c.file_name,
+            lo.c.loaded_at,
+        )
+        .join(lo, lo.c.id == f.c.load_id)
+        .where(f.c.kpi == kpi, f.c.org == org, f.c.period == period)
+        .order_by(f.c.id)
+    )
+    return _frame(source, query)

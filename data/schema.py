@@ -1,0 +1,134 @@
+"""The database schema (SQLAlchemy Core), identical on SQLite and PostgreSQL.
+
+Every fact table keeps revisions: a changed value is a new row, the old one is kept with
+``is_current`` false and ``superseded_by`` naming the load that replaced it. A partial unique
+index guarantees one current row per key. ``SCHEMA_VERSION`` counts migrations (``data.migrate``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 2
+
+metadata = sa.MetaData()
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+loads = sa.Table(
+    "loads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("loaded_at", sa.String(32), nullable=False),
+    sa.Column("loaded_by", sa.String(128), nullable=False),
+    sa.Column("rows_added", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_revised", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+
+kpis = sa.Table(
+    "kpis",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("polarity", sa.String(8), nullable=False),
+    sa.Column("over_time", sa.String(8), nullable=False),
+)
+
+
+def _revisioned(name: str, keys: list[sa.Column], values: list[sa.Column]) -> sa.Table:
+    key_names = [c.name for c in keys]
+    table = sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        *keys,
+        *values,
+        sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=False),
+        sa.Column("is_current", sa.Boolean, nullable=False),
+        sa.Column("superseded_by", sa.Integer, sa.ForeignKey("loads.id"), nullable=True),
+    )
+    current = table.c.is_current == sa.true()
+    sa.Index(f"uq_{name}_current", *key_names, unique=True, sqlite_where=current, postgresql_where=current)
+    sa.Index(f"ix_{name}_load", "load_id")
+    return table
+
+
+org_units = _revisioned(
+    "org_units",
+    [sa.Column("code", sa.String(64), nullable=False), sa.Column("valid_from", sa.String(7), nullable=False)],
+    [
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("parent", sa.String(64), nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("closed", sa.String(7), nullable=False),
+    ],
+)
+
+figures = _revisioned(
+    "figures",
+    [
+        sa.Column("kpi", sa.String(64), sa.ForeignKey("kpis.code"), nullable=False),
+        sa.Column("org", sa.String(64), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+    ],
+    [
+        sa.Column("numerator", sa.Float, nullable=True),
+        sa.Column("denominator", sa.Float, nullable=True),
+        sa.Column("value", sa.Float, nullable=True),
+        sa.Column("commentary", sa.Text, nullable=True),
+    ],
+)
+sa.Index("ix_figures_org_period", figures.c.org, figures.c.period)
+
+targets = _revisioned(
+    "targets",
+    [
+        sa.Column("kpi", sa.String(64), sa.ForeignKey("kpis.code"), nullable=False),
+        sa.Column("org", sa.String(64), nullable=False),
+        sa.Column("valid_from", sa.String(7), nullable=False),
+    ],
+    [sa.Column("target", sa.Float, nullable=False), sa.Column("tolerance", sa.Float, nullable=False)],
+)
+
+benchmarks = _revisioned(
+    "benchmarks",
+    [
+        sa.Column("kpi", sa.String(64), sa.ForeignKey("kpis.code"), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+        sa.Column("comparator", sa.String(128), nullable=False),
+    ],
+    [
+        sa.Column("value", sa.Float, nullable=True),
+        sa.Column("symbol", sa.String(8), nullable=True),
+        sa.Column("note", sa.Text, nullable=True),
+    ],
+)
+
+process_changes = _revisioned(
+    "process_changes",
+    [
+        sa.Column("kpi", sa.String(64), nullable=False),
+        sa.Column("org", sa.String(64), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+    ],
+    [sa.Column("note", sa.Text, nullable=False)],
+)
+
+FACT_TABLES = {
+    "orgs": org_units,
+    "figures": figures,
+    "targets": targets,
+    "benchmarks": benchmarks,
+    "process_changes": process_changes,
+}
