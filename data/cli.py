@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from data.engine import default_url, make_engine
+from data.backup import BackupError, backup_database
+from data.engine import NoDatabase, default_url, make_engine
 from data.export import export_csv
 from data.load import load_files
 from data.problems import InvalidInput
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found: nothing was written", file=sys.stderr)
         return EXIT_INVALID
-    except (UsageError, ReportError, UnknownOrg) as exc:
+    except (UsageError, ReportError, UnknownOrg, BackupError, NoDatabase) as exc:
         print(f"python -m data {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -155,8 +156,6 @@ def cmd_demo(args: argparse.Namespace, url: str) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, url: str) -> int:
-    from data.backup import backup_database
-
     print(backup_database(url, args.file))
     return EXIT_OK
 

@@ -17,6 +17,10 @@ DEFAULT_DB_FILE = Path(__file__).resolve().parent / "dashboard.db"
 BUSY_TIMEOUT_MS = 30_000
 
 
+class NoDatabase(RuntimeError):
+    """A read-only open of a SQLite file that does not exist."""
+
+
 def default_url() -> str:
     """``DATABASE_URL`` from the environment, else the bundled SQLite file."""
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_FILE}"
@@ -56,6 +60,8 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> sa.Engine
         return sa.create_engine(url, pool_pre_ping=True, connect_args=args)
     path = sqlite_path(url)
     if read_only and path is not None:
+        if not path.exists():
+            raise NoDatabase(f"no database at {path}: build the demo (python -m data demo) or load files first")
         engine = sa.create_engine(
             f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
         )

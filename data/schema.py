@@ -59,8 +59,14 @@ def _revisioned(name: str, keys: list[sa.Column], values: list[sa.Column]) -> sa
         sa.Column("superseded_by", sa.Integer, sa.ForeignKey("loads.id"), nullable=True),
     )
     current = table.c.is_current == sa.true()
-    sa.Index(f"uq_{name}_current", *key_names, unique=True, sqlite_where=current, postgresql_where=current)
-    sa.Index(f"ix_{name}_load", "load_id")
+    sa.Index(
+        f"uq_{name}_current",
+        *(table.c[k] for k in key_names),
+        unique=True,
+        sqlite_where=current,
+        postgresql_where=current,
+    )
+    sa.Index(f"ix_{name}_load", table.c.load_id)
     return table
 
 

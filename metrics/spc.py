@@ -25,6 +25,7 @@ Choices the spec leaves open, made here:
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,6 +133,14 @@ _MONTH_NAMES = (
     "December",
 )
 _SIGN = {"up": 1, "down": -1, "none": 0}
+_VARIATION_BY = {
+    ("up", "high"): "improvement_high",
+    ("up", "low"): "concern_low",
+    ("down", "high"): "concern_high",
+    ("down", "low"): "improvement_low",
+    ("none", "high"): "neutral_high",
+    ("none", "low"): "neutral_low",
+}
 _SIGNALS = np.array(["concern", "", "improvement", "neutral"], dtype=object)
 _DIRECTIONS = np.array(["low", "", "high"], dtype=object)
 
@@ -216,15 +225,15 @@ def spc_many(
         _check_polarity(polarity)
         sign: int | IntArray = _SIGN[polarity]
     else:
-        labels = np.asarray(polarity)
-        if labels.dtype.kind != "U":
-            labels = labels.astype(str)
-        if len(labels) != n:
-            raise SpcError(f"polarity has {len(labels)} values for {n} values")
-        up, down = labels == "up", labels == "down"
-        unknown = ~(up | down | (labels == "none"))
+        names = np.asarray(polarity)
+        if names.dtype.kind != "U":
+            names = names.astype(str)
+        if len(names) != n:
+            raise SpcError(f"polarity has {len(names)} values for {n} values")
+        up, down = names == "up", names == "down"
+        unknown = ~(up | down | (names == "none"))
         if unknown.any():
-            shown = ", ".join(sorted({repr(str(p)) for p in labels[unknown]}))
+            shown = ", ".join(sorted({repr(str(p)) for p in names[unknown]}))
             raise SpcError(f"unknown polarity {shown}: use one of {', '.join(POLARITIES)}")
         sign = up.astype(np.int64) - down
     starts = first.copy()
@@ -243,7 +252,7 @@ def segment_starts(months: Sequence[str], change_months: Sequence[str]) -> list[
     month, or after the last, split nothing.
     """
     ordered = list(months)
-    if any(later <= earlier for earlier, later in zip(ordered, ordered[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(ordered)):
         raise SpcError("months must be in increasing order without repeats")
     positions = np.searchsorted(np.asarray(ordered, dtype=object), sorted(change_months), side="left")
     return sorted({int(p) for p in positions if 0 < p < len(ordered)})
@@ -255,12 +264,7 @@ def variation(table: pd.DataFrame, polarity: str) -> str:
     row = table.iloc[_latest(table)]
     if not row["special"]:
         return "common_cause"
-    high = row["direction"] == "high"
-    if polarity == "none":
-        kind = "neutral"
-    else:
-        kind = "improvement" if high == (polarity == "up") else "concern"
-    return f"{kind}_{'high' if high else 'low'}"
+    return _VARIATION_BY[(polarity, str(row["direction"]))]
 
 
 def assurance(lower: float, upper: float, target: float | None, polarity: str) -> str | None:
@@ -302,9 +306,7 @@ def caption(
     if code == "common_cause":
         text = "Common cause variation: no signal that performance has changed"
     else:
-        kind = code.split("_")[0]
-        label = SIGNAL_LABELS["neutral" if kind == "neutral" else kind]
-        text = f"{label}: {_reason(table, last, months)}"
+        text = f"{SIGNAL_LABELS[code.split('_')[0]]}: {_reason(table, last, months)}"
     if row["provisional"]:
         text += ". " + _provisional_text(table, last, options)
     return text
@@ -328,14 +330,17 @@ def _check_polarity(polarity: str) -> None:
 
 def _latest(table: pd.DataFrame) -> int:
     """Position of the latest month with a value."""
-    present = np.flatnonzero(table["mean"].notna().to_numpy())
+    present = np.flatnonzero(table["value"].notna().to_numpy())
     if not len(present):
         raise SpcError("no values to assess: the series is empty or every month is missing")
     return int(present[-1])
 
 
 def _reason(table: pd.DataFrame, last: int, months: Sequence[str]) -> str:
-    """Why the latest point is special, naming the rule that says most."""
+    """Why the latest point is special, naming the rule that says most.
+
+    Rules that place the point on one side of the mean come first: they set its direction.
+    """
     row = table.iloc[last]
     if row["outside"]:
         return f"a point outside the process limits in {month_label(months[last])}"
@@ -351,13 +356,16 @@ def _reason(table: pd.DataFrame, last: int, months: Sequence[str]) -> str:
         count = _run_back(same_side)
         side = "above" if high else "below"
         return f"{count} months in a row {side} the average since {month_label(months[points[-count]])}"
-    if row["trend"]:
-        steps = np.diff(table["value"].to_numpy(dtype=float)[points])
-        count = _run_back(steps > 0 if high else steps < 0) + 1
-        way = "rising" if high else "falling"
-        return f"a {way} trend over {count} months since {month_label(months[points[-count]])}"
-    limit = "upper" if high else "lower"
-    return f"2 of the last 3 months close to the {limit} process limit, up to {month_label(months[last])}"
+    if row["two_of_three"]:
+        limit, side = ("upper", "above") if high else ("lower", "below")
+        return (
+            f"2 of the last 3 months close to or {side} the {limit} process limit, "
+            f"up to {month_label(months[last])}"
+        )
+    steps = np.diff(table["value"].to_numpy(dtype=float)[points])
+    count = _run_back(steps > 0 if high else steps < 0) + 1
+    way = "rising" if high else "falling"
+    return f"a {way} trend over {count} months since {month_label(months[points[-count]])}"
 
 
 def _run_back(flags: BoolArray) -> int:
@@ -409,7 +417,7 @@ def _table(
     code = np.where(direction == 0, 1, np.where(pol == 0, 3, 1 + direction * pol))
 
     series_first_seg = gseg[np.maximum.accumulate(np.where(first, np.arange(n), 0))] if n else gseg
-    out: dict[str, object] = {"value": v, "segment": (gseg - series_first_seg).astype(np.int64)}
+    out: dict[str, object] = {"value": v.copy(), "segment": (gseg - series_first_seg).astype(np.int64)}
     for name in ("mean", "lower", "upper", "near_lower", "near_upper"):
         out[name] = np.where(present, stats[name][gseg], np.nan) if nseg else v.copy()
     out["provisional"] = (stats["count"] < options.min_points_for_firm_limits)[gseg]
@@ -428,7 +436,7 @@ def _limits(y: FloatArray, s: IntArray, nseg: int, options: SpcOptions) -> dict[
     else:
         rank = np.arange(m) - np.searchsorted(s, s, side="left")
         base = rank < options.fixed_baseline
-    count = np.bincount(s, weights=base, minlength=nseg)
+    count = np.bincount(s, weights=base, minlength=nseg).astype(np.float64)
     total = np.bincount(s, weights=np.where(base, y, 0.0), minlength=nseg)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count

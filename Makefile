@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB := data/dashboard.db
+
+.PHONY: run test lint docs demo bench browser clean
+
+run: $(VENV)/.runtime $(DB) ## serve the dashboard on the demo database at http://127.0.0.1:8050
+	$(PY) app.py
+
+test: $(VENV)/.dev browser ## lint and run the whole test suite
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+$(DB): | $(VENV)/.runtime
+	$(PY) -m data demo
+
+demo: $(VENV)/.runtime ## rebuild the demo database
+	$(PY) -m data demo
+
+docs: $(VENV)/.runtime ## regenerate docs/kpis.md from metrics/kpis.toml
+	$(PY) -m metrics.catalogue_docs
+
+browser: ## Debian's Chromium for the browser tests (installed when root and missing)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; \
+	fi
+
+bench: $(VENV)/.dev ## run the benchmarks by hand (not part of the tests)
+	$(PY) bench/etl.py
+	$(PY) bench/spc.py
+	$(PY) bench/dashboard.py
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .mypy_cache tests/artefacts

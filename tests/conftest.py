@@ -1,0 +1,89 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), files.
+
+With ``CI=true`` nothing may be skipped: a missing PostgreSQL or Chromium fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from data import schema
+from data.engine import make_engine, normalise_url
+from metrics.catalogue import Catalogue, load_catalogue
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EXAMPLES = SHARED / "spec" / "examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI a missing component is a failure, never a silent skip."""
+    if IN_CI:
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test session (and xdist worker)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        skip_or_fail("TEST_DATABASE_URL is not set (a PostgreSQL URL)")
+    admin = sa.create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    name = f"csc_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc}")
+    url = sa.engine.make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        schema.metadata.drop_all(conn)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a small input file (text as a spreadsheet would save it) and return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text.lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
