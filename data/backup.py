@@ -28,7 +28,9 @@ def backup_database(url: str, target: Path) -> str:
         return _backup_sqlite(source, target)
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "postgresql":
-        return _backup_postgres(parsed.set(drivername="postgresql").render_as_string(hide_password=False), target)
+        return _backup_postgres(
+            parsed.set(drivername="postgresql").render_as_string(hide_password=False), target
+        )
     raise BackupError(f"cannot back up a {parsed.get_backend_name()} database")
 
 
@@ -49,9 +51,13 @@ def _backup_sqlite(source: Path, target: Path) -> str:
 
 def _backup_postgres(url: str, target: Path) -> str:
     if shutil.which("pg_dump") is None:
-        raise BackupError("pg_dump is not installed: install the PostgreSQL client tools, or run pg_dump yourself")
+        raise BackupError(
+            "pg_dump is not installed: install the PostgreSQL client tools, or run pg_dump yourself"
+        )
     with target.open("wb") as out:
-        done = subprocess.run(["pg_dump", "--format=custom", url], stdout=out, stderr=subprocess.PIPE, check=False)
+        done = subprocess.run(
+            ["pg_dump", "--format=custom", url], stdout=out, stderr=subprocess.PIPE, check=False
+        )
     if done.returncode != 0:
         target.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed: {done.stderr.decode(errors='replace').strip()}")

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("files", nargs="+", type=Path, metavar="FILE")
-        sub.add_argument("--db", help=argparse.SUPPRESS)
+        sub.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     export = commands.add_parser("export", help="write figures as CSV", description="write figures as CSV")
     export.add_argument("--kpi", action="append", help="KPI code (repeat for several; default: all)")
     export.add_argument("--org", help="org unit code (default: the authority)")
@@ -60,16 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="end", type=_month, metavar="YYYY-MM")
     export.add_argument("--period", choices=PERIOD_KINDS, default="month")
     export.add_argument("--out", type=Path, help="output file (default: standard output)")
-    export.add_argument("--db", help=argparse.SUPPRESS)
+    export.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     history = commands.add_parser(
         "history", help="list the loads", description="list the loads, newest first"
     )
-    history.add_argument("--db", help=argparse.SUPPRESS)
+    history.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="(re)build the bundled demo database")
-    demo.add_argument("--db", help=argparse.SUPPRESS)
+    demo.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
-    backup.add_argument("--db", help=argparse.SUPPRESS)
+    backup.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     return parser
 
 
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
-    url = args.db or default_url()
+    url = getattr(args, "db", None) or default_url()
     try:
         return COMMANDS[args.command](args, url)
     except InvalidInput as exc:

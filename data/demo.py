@@ -39,10 +39,8 @@ def build_demo_database(url: str, seed: int = 42) -> str:
     engine = make_engine(f"sqlite:///{building}")
     try:
         _build_with(engine, seed)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
-        engine.dispose()
+        engine.dispose()  # the last connection to close checkpoints and removes the WAL file
     for stale in _sqlite_files(path)[1:]:
         stale.unlink(missing_ok=True)
     building.replace(path)

@@ -1,4 +1,4 @@
-"""Illustrative demo data, built from code with a fixed seed: no database, no files.
+"""Illustrative demo data, built from code with a fixed seed: pure code, no database.
 
 ``build_demo(seed)`` returns the demo as pandas DataFrames laid out exactly like the input files
 of ``interfaces.md`` (every cell is text as it would appear in the CSV, an empty cell is ``""``),
@@ -13,6 +13,8 @@ so the loader can load them like any performance officer's spreadsheet:
 - ``revisions``: a few figures re-stated later (late recording): loading them after ``figures``
   makes revisions;
 - ``process_changes``: ``kpi,org,period,note``: known changes that start a new SPC baseline.
+
+``DemoData.files()`` gives them in load order; ``DemoData.write_csv(directory)`` writes them.
 
 One table, ``SHAPES``, drives one generator: each line gives a KPI's level over time as a
 piecewise-linear path of anchor months (``"2018-09:39* 2019-06:90*"``; ``*`` marks a published
@@ -155,6 +157,8 @@ class Shape:
       or a path of the authority's monthly volume, shared between the teams by weight.
     - ``num`` (rates): the count KPIs whose authority totals make the numerator.
     - ``rising``: ``"YYYY-MM..YYYY-MM"``: a stock rises strictly every month in this window (a trend).
+    - ``year``: ``"YYYY-MM:total"``: a flow's published total for the 12 months ending that month,
+      met exactly (the months keep their random ups and downs).
     - ``fte``: numerator and denominator are FTE with one decimal (workforce).
     """
 
@@ -165,6 +169,7 @@ class Shape:
     den: str = ""
     num: str = ""
     rising: str = ""
+    year: str = ""
     fte: bool = False
 
 
@@ -179,10 +184,10 @@ SHAPES: tuple[Shape, ...] = (
     # NFA; 88.1% of referrals managed within timescale; re-referrals 23% (nearly a third in one month
     # of 2018-19). Lockdown dip in April 2020; an isolated spike in Nov 2023 (a police batch).
     Shape("CONTACTS", "MASH", "2018-04:128 2019-06:130 2020-03:134 2020-04:82 2020-05:96 2020-09:142 "
-          "2021-06:150 2023-10:158 2023-11:265* 2023-12:158 2026-09:170", 0.05),
+          "2021-06:150 2023-10:158 2023-11:265* 2023-12:158 2026-09:170", 0.05, year="2019-06:1553"),
     Shape("CONTACTS_NFA", "MASH", "2018-04:50 2019-06:53* 2021-09:54 2021-10:47 2026-09:45", 1.5, "CONTACTS"),
     Shape("REFERRALS", "MASH", "2018-04:31 2019-06:32 2020-03:33 2020-04:22 2020-05:25 2020-09:35 "
-          "2022-06:38 2026-09:40", 0.05),
+          "2022-06:38 2026-09:40", 0.05, year="2019-06:381"),
     Shape("REFERRAL_DECISION_1WD", "MASH", "2018-04:80 2019-06:88.1* 2021-09:89 2021-10:95 2026-09:96",
           1.5, "REFERRALS"),
     Shape("REREFERRALS_12M", "MASH", "2018-04:24 2018-10:24 2018-11:31* 2018-12:24 2019-06:23* 2022-06:21 "
@@ -193,7 +198,7 @@ SHAPES: tuple[Shape, ...] = (
     # Assessments: 280 completed in the year to Jun 2019; 39% within 45 working days in Sep 2018,
     # 90-91% in Jun 2019. A dip after the front door restructure of Oct 2021.
     Shape("ASSESSMENTS_COMPLETED", "ASSESS1 ASSESS2", "2018-04:22 2019-06:24 2020-03:24 2020-04:17 "
-          "2020-09:26 2022-06:30 2026-09:32", 0.06),
+          "2020-09:26 2022-06:30 2026-09:32", 0.06, year="2019-06:280"),
     Shape("ASSESSMENTS_45WD", "ASSESS1 ASSESS2", "2018-04:46 2018-09:39* 2019-06:90.5* 2020-04:84 "
           "2020-09:88 2021-09:87 2021-10:80 2022-03:88 2026-09:88", 2.0,
           "ASSESSMENTS_COMPLETED"),
@@ -207,8 +212,9 @@ SHAPES: tuple[Shape, ...] = (
     # CP plans 236 at the Jan 2018 peak, 105 in Jun 2019, 1 child on a plan 2+ years (Jun 2019);
     # repeat plans within 2 years 16.51% in Q1 2019/20; CP visits 69% Sep 2018, 74% Jun 2019.
     Shape("S47_ENQUIRIES", "ASSESS1 ASSESS2", "2018-04:13 2019-06:11 2020-04:8 2020-09:12 2022-06:14 "
-          "2026-09:15", 0.08),
-    Shape("ICPC_HELD", "SRT", "2018-04:5 2019-06:3.8 2020-04:3 2020-09:4.5 2022-06:5.5 2026-09:6", 0.1),
+          "2026-09:15", 0.08, year="2019-06:135"),
+    Shape("ICPC_HELD", "SRT", "2018-04:5 2019-06:3.8 2020-04:3 2020-09:4.5 2022-06:5.5 2026-09:6", 0.1,
+          year="2019-06:46"),
     Shape("ICPC_15WD", "SRT", "2018-04:70 2019-06:78 2021-06:85 2026-09:88", 3.0, "ICPC_HELD"),
     Shape("CP_PLANS", CP_TEAMS, "2018-04:230* 2019-06:105* 2020-06:118 2021-06:135 2022-06:148 "
           "2024-06:152 2026-09:145", 0.03),
@@ -261,7 +267,7 @@ SHAPES: tuple[Shape, ...] = (
           "2026-09:50", 3.0, "2018-04:5 2020-06:4 2022-06:6 2026-09:5"),
     Shape("PROCEEDINGS_WEEKS", CP_TEAMS, "2018-04:22.2 2019-06:26 2020-06:35 2021-06:45 2023-06:42 "
           "2026-09:34", 0.15, "PROCEEDINGS_26WKS.den"),
-    Shape("ADOPTIONS", "LAC1 LAC2", "2018-04:1.4 2019-06:1.25 2022-06:1.1 2026-09:1.0"),
+    Shape("ADOPTIONS", "LAC1 LAC2", "2018-04:1.4 2019-06:1.25 2022-06:1.1 2026-09:1.0", year="2019-06:15"),
     # Rates per 10,000 children (authority only); numerators are the authority's own counts.
     Shape("CIN_RATE", "LA", "2018-04:560 2019-06:550 2022-06:590 2026-09:610", 0.03, "POPULATION",
           "CIN_PLANS CP_PLANS LAC_COUNT"),
@@ -512,6 +518,22 @@ def _rising(rng: np.random.Generator, total: FloatArray, window: str) -> FloatAr
     return out
 
 
+def _year_total(rng: np.random.Generator, total: FloatArray, spec: str, least: int) -> FloatArray:
+    """Adjust the 12 months ending ``spec``'s month so that they add up to its total."""
+    month, _, target = spec.partition(":")
+    window = slice(INDEX[month] - 11, INDEX[month] + 1)
+    counts = total[window].astype(np.int64)
+    gap = int(target) - int(counts.sum())
+    if gap > 0:  # add the missing events where events already are (or evenly, if there are none)
+        weights = counts + 0.5
+        counts = counts + rng.multinomial(gap, weights / weights.sum())
+    elif gap < 0:  # take events away at random, never below ``least`` in a month
+        counts = counts - rng.multivariate_hypergeometric(counts - least, -gap)
+    out = total.copy()
+    out[window] = counts
+    return out
+
+
 class _Builder:
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -582,6 +604,8 @@ class _Builder:
             total = _rising(rng, total, shape.rising)
         floor = 1 if shape.kpi in self.floors else 0  # a denominator elsewhere: never 0 in a team
         total = np.maximum(total, floor * len(slots))
+        if shape.year:
+            total = _year_total(rng, total, shape.year, floor * len(slots))
         if rule == "sum":
             return _split_random(rng, total, weights, floor)
         drift = weights[:, None] * np.exp(_ar(rng, 0.04, (len(slots), N_MONTHS)))

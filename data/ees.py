@@ -70,8 +70,11 @@ LEVELS = {"national": NATIONAL, "regional": REGIONAL, "local authority": LOCAL_A
 """Geographic levels read; rows at other EES levels (e.g. parliamentary constituency) are skipped."""
 
 NEIGHBOUR_COUNT = 10
-NEIGHBOUR_COLUMNS = ("old_la_code", "la_name", "region_name") + tuple(
-    f"sn_{n}" for n in range(1, NEIGHBOUR_COUNT + 1)
+NEIGHBOUR_COLUMNS = (
+    "old_la_code",
+    "la_name",
+    "region_name",
+    *(f"sn_{n}" for n in range(1, NEIGHBOUR_COUNT + 1)),
 )
 
 _OLD_CODE = re.compile(r"^\d{3}$")
@@ -170,18 +173,20 @@ class EesEntry:
     def _count_columns(self) -> tuple[str, ...]:
         return (self.numerator, *self.denominator) if self.numerator else ()
 
-    def formula(self) -> str:
-        """The computation in words, for the documentation."""
-        if not self.numerator:
-            return ""
+    def below(self) -> str:
+        """The denominator in words: a column, columns added, or the population source."""
         if not self.denominator:
-            below = f"population ({self.population})"
-        elif len(self.denominator) == 1:
-            below = self.denominator[0]
-        else:
-            below = f"({' + '.join(self.denominator)})"
-        factor = f" × {self.factor:g}" if self.factor != 1 else ""
-        return f"{self.numerator} / {below}{factor}"
+            return f"population ({self.population})"
+        if len(self.denominator) == 1:
+            return f"`{self.denominator[0]}`"
+        return "(" + " + ".join(f"`{c}`" for c in self.denominator) + ")"
+
+    def times(self) -> str:
+        return f" × {self.factor:g}" if self.factor != 1 else ""
+
+    def formula(self) -> str:
+        """numerator / denominator × factor in words, for the documentation ("" without counts)."""
+        return f"`{self.numerator}` / {self.below()}{self.times()}" if self.numerator else ""
 
 
 @dataclass(frozen=True)
@@ -408,6 +413,11 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _cells(frame: pd.DataFrame, columns: list[Any]) -> list[list[object]]:
+    """The frame's cells in these columns, row by row, as plain Python objects."""
+    return frame[columns].to_numpy(dtype=object).tolist()
+
+
 def _codes(cell: str) -> tuple[str, ...]:
     """Codes in a cell; DfE joins authorities reported together as "940 / 941"."""
     return tuple(part.strip() for part in cell.split("/") if part.strip())
@@ -432,7 +442,7 @@ def _neighbour_table(neighbours: pd.DataFrame) -> dict[str, dict[str, str]]:
         )
     wanted = [c for c in names if c in NEIGHBOUR_COLUMNS or re.fullmatch(r"sn_\d+p", c)]
     table: dict[str, dict[str, str]] = {}
-    for values in neighbours[[names[c] for c in wanted]].itertuples(index=False, name=None):
+    for values in _cells(neighbours, [names[c] for c in wanted]):
         row = {c: _text(v) for c, v in zip(wanted, values, strict=True)}
         table.setdefault(row["old_la_code"], row)
     return table
@@ -448,7 +458,7 @@ def _la_rows(frames: Iterable[pd.DataFrame]) -> list[tuple[str, str, str]]:
         cols = [names["old_la_code"], names["new_la_code"]]
         if "la_name" in names:
             cols.append(names["la_name"])
-        for values in frame[cols].itertuples(index=False, name=None):
+        for values in _cells(frame, cols):
             texts = [_text(v) for v in values] + [""]
             found.append((texts[0], texts[1], texts[2]))
     return found
@@ -487,7 +497,8 @@ def resolve_la(
         old_code = wanted
     else:
         raise UnknownAuthority(
-            f"{code!r} is not an LA code: give a new code such as E06000019 or an old 3-digit code such as 884"
+            f"{code!r} is not an LA code: "
+            "give a new code such as E06000019 or an old 3-digit code such as 884"
         )
     if old_code not in table:
         raise UnknownAuthority(
@@ -613,7 +624,8 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
                     1, column, f"missing column {column}: needed to find England, regions and authorities"
                 )
             )
-    for item in (*parsed.entries, *parsed.populations):
+    items: list[EesEntry | PopulationSource] = [*parsed.entries, *parsed.populations]
+    for item in items:
         for column in item.needed:
             if _norm(column) not in names:
                 what = item.kpi if isinstance(item, EesEntry) else "the population"
@@ -624,16 +636,13 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
         parsed.problems = list(dict.fromkeys(problems))
         return parsed
 
-    filter_columns = _unique(_norm(c) for item in (*parsed.entries, *parsed.populations) for c, _ in item.filter)
+    filter_columns = _unique(_norm(c) for item in items for c, _ in item.filter)
     indicator_columns = _unique(
-        _norm(c)
-        for item in (*parsed.entries, *parsed.populations)
-        for c in item.needed
-        if _norm(c) not in filter_columns
+        _norm(c) for item in items for c in item.needed if _norm(c) not in filter_columns
     )
     wanted = list(_unique((*GEOGRAPHY_COLUMNS, *filter_columns, *indicator_columns)))
     seen: dict[tuple[str, ...], int] = {}
-    for position, values in enumerate(frame[[names[c] for c in wanted]].itertuples(index=False, name=None)):
+    for position, values in enumerate(_cells(frame, [names[c] for c in wanted])):
         line = position + 2
         cells = {c: _text(v) for c, v in zip(wanted, values, strict=True)}
         level = LEVELS.get(cells["geographic_level"].casefold())
@@ -663,8 +672,8 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
             *(cells[c].casefold() for c in filter_columns),
         )
         if key in seen:
-            what = ["time_period", "geography", *(parsed.column(c) for c in filter_columns)]
-            same = f"{', '.join(what[:-1])} and {what[-1]}"
+            parts = ["time_period", "geography", *(parsed.column(c) for c in filter_columns)]
+            same = f"{', '.join(parts[:-1])} and {parts[-1]}"
             problems.append(EesProblem(line, "", f"duplicate row: same {same} as row {seen[key]}"))
             continue
         seen[key] = line
@@ -771,8 +780,11 @@ class _Figure:
 _Population = dict[tuple[str, int, str, str], tuple[float | None, str]]
 
 
-def _symbol_reason(symbol: str) -> str:
-    return f"{symbol}: {SYMBOLS[symbol]}" if symbol else "no figure in the file"
+def _symbol_reason(symbol: str, where: str = "") -> str:
+    """Why a cell gives no number: "c: suppressed ...", "x in cases: not available", ..."""
+    if not symbol:
+        return f"no figure in {where}" if where else "no figure in the file"
+    return f"{symbol} in {where}: {SYMBOLS[symbol]}" if where else f"{symbol}: {SYMBOLS[symbol]}"
 
 
 def _figure(entry: EesEntry, row: _Row, population: _Population) -> _Figure:
@@ -788,7 +800,7 @@ def _figure(entry: EesEntry, row: _Row, population: _Population) -> _Figure:
             key = (entry.population, row.year, row.level, _geo_key(row))
             if key in population:
                 number, sym = population[key]
-                parts.append((number, sym, _symbol_reason(sym) + " (population)"))
+                parts.append((number, sym, _symbol_reason(sym, "the population estimate")))
             else:
                 parts.append((None, "", f"no 0–17 population estimate for {row.year}"))
         missing = [p for p in parts if p[0] is None]
@@ -802,7 +814,9 @@ def _figure(entry: EesEntry, row: _Row, population: _Population) -> _Figure:
                 reason = "cannot be computed: the denominator is zero"
     if entry.value:
         value, symbol, _ = _classify(row.cells[_norm(entry.value)])
-        return _Figure(value, numerator, denominator, symbol, "" if value is not None else _symbol_reason(symbol))
+        return _Figure(
+            value, numerator, denominator, symbol, "" if value is not None else _symbol_reason(symbol)
+        )
     if numerator is None or denominator is None:
         return _Figure(None, None, None, symbol, reason)
     return _Figure(numerator / denominator * entry.factor, numerator, denominator)
@@ -864,7 +878,9 @@ def ees_benchmarks(
             la = resolve_la(wanted, neighbours, [frame])
         except UnknownAuthority:
             if _NEW_CODE.match(wanted):  # a new code not in this file: the authority is missing
-                message = f"authority {wanted} is not in this file: no Local authority row has new_la_code {wanted}"
+                message = (
+                    f"authority {wanted} is not in this file: no Local authority row has new_la_code {wanted}"
+                )
                 return empty, [EesProblem(1, "", message)]
             raise
     la_rows = [r for r in parsed.rows if r.level == LOCAL_AUTHORITY and _is_la(r, la)]
@@ -987,15 +1003,15 @@ def _neighbour_figure(
         figure = _figure(entry, row, population)
         usable = figure.numerator is not None if entry.from_counts else figure.value is not None
         if not usable:
-            why = figure.reason if figure.value is None or not entry.from_counts else _count_reason(entry, row)
+            why = (
+                figure.reason if figure.value is None or not entry.from_counts else _count_reason(entry, row)
+            )
             missing.setdefault(why, []).append(neighbour.name)
             continue
         used[row.line] = figure  # an authority reported jointly with another counts once
         with_figures.append(neighbour)
     how = (
-        "sum of numerators over sum of denominators"
-        if entry.from_counts
-        else "mean of the published figures"
+        "sum of numerators over sum of denominators" if entry.from_counts else "mean of the published figures"
     )
     absent = "; ".join(f"{', '.join(names)} ({why})" for why, names in missing.items())
     if not used:
@@ -1023,7 +1039,7 @@ def _count_reason(entry: EesEntry, row: _Row) -> str:
     for column in (entry.numerator, *entry.denominator):
         number, symbol, _ = _classify(row.cells[_norm(column)])
         if number is None:
-            return f"{_symbol_reason(symbol)} ({column})"
+            return _symbol_reason(symbol, column)
     return "no 0–17 population estimate"
 
 
@@ -1036,15 +1052,17 @@ def mapping_markdown(mapping: EesMapping | None = None) -> str:
     """The mapping as a Markdown table (docs/benchmarks.md includes it; a test keeps it in step)."""
     the_mapping = mapping or load_mapping()
     lines = [
-        "| KPI | file | rows | published figure | computed as (neighbours: sum over sum) | period |",
+        "| KPI | file | rows read | England, region and Published (DfE) | statistical neighbours | period |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    months = {3: "31 March", 9: "30 September"}
+    days = {3: "31 March", 9: "30 September"}
     for e in the_mapping.entries:
         rows = "; ".join(f"{c} = {' or '.join(v)}" for c, v in e.filter) or "all"
-        day = months.get(e.month, f"month {e.month}")
+        day = days.get(e.month, f"month {e.month}")
         when = f"YYYY-{e.month:02d} ({'year to ' if e.span == 'year' else ''}{day})"
-        value = f"`{e.value}`" if e.value else "(computed)"
-        formula = f"`{e.formula()}`" if e.numerator else "(mean of neighbours' figures)"
-        lines.append(f"| {e.kpi} | {e.file or e.id} | {rows} | {value} | {formula} | {when} |")
+        published = f"`{e.value}` as published" if e.value else e.formula()
+        neighbours = (
+            f"Σ `{e.numerator}` / Σ {e.below()}{e.times()}" if e.numerator else f"mean of `{e.value}`"
+        )
+        lines.append(f"| {e.kpi} | {e.file or e.id} | {rows} | {published} | {neighbours} | {when} |")
     return "\n".join(lines) + "\n"

@@ -61,7 +61,9 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> sa.Engine
     path = sqlite_path(url)
     if read_only and path is not None:
         if not path.exists():
-            raise NoDatabase(f"no database at {path}: build the demo (python -m data demo) or load files first")
+            raise NoDatabase(
+                f"no database at {path}: build the demo (python -m data demo) or load files first"
+            )
         engine = sa.create_engine(
             f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
         )

@@ -31,7 +31,7 @@ def read_orgs(source: Source) -> pd.DataFrame:
     t = schema.org_units
     query = sa.select(t.c.code, t.c.name, t.c.parent, t.c.type, t.c.valid_from.label("from"), t.c.closed)
     frame = _frame(source, query.where(t.c.is_current == sa.true()).order_by(t.c.code, t.c.valid_from))
-    return frame.astype({c: str for c in frame.columns}) if not frame.empty else frame
+    return frame.astype(dict.fromkeys(frame.columns, str)) if not frame.empty else frame
 
 
 def read_figures(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:

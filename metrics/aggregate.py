@@ -40,7 +40,7 @@ def _finish(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
 
 def roll_up(figures: pd.DataFrame, tree: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Monthly figures for every unit: its own where loaded, else its children's combined."""
-    resolved = figures[FIGURE_COLUMNS].copy()
+    resolved = _finish(figures[FIGURE_COLUMNS].copy(), catalogue)
     if resolved.empty or tree.empty:
         return resolved
     # notes carry the unit a comment came from, once, however far up they roll

@@ -7,30 +7,32 @@ the dashboard and a downloaded CSV can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from metrics import spc
 from metrics.aggregate import FIGURE_COLUMNS, kpi_attributes, over_time, roll_up
 from metrics.catalogue import Catalogue
 from metrics.orgtree import UnknownOrg, descendants, root, tree_by_month
-from metrics.periods import PERIOD_KINDS, month_range
+from metrics.periods import PERIOD_KINDS, month_range, period_label
 from metrics.rag import rag_series
 from metrics.targets import TARGET_COLUMNS, attach_targets
 from metrics.travel import direction_of_travel
 
 CONTRACT_COLUMNS = ["period", "kpi", "org", "numerator", "denominator", "value", "target", "rag"]
-EXTRA_COLUMNS = [
-    "tolerance",
-    "direction",
-    "kpi_name",
-    "unit",
-    "org_name",
-    "months",
-    "end_month",
-    "commentary",
-]
-EXPORT_COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
+SPC_COLUMNS = ["spc_mean", "spc_lower", "spc_upper", "spc_signal", "variation", "assurance"]
+COMPARATORS = {
+    "england": "England",
+    "region": "Region",
+    "neighbours": "Statistical neighbours",
+    "published": "Published (DfE)",
+}
+EXTRA_COLUMNS = ["tolerance", "direction", "kpi_name", "unit", "org_name", "months", "end_month"]
+EXTRA_COLUMNS += ["commentary"]
+EXPORT_COLUMNS = CONTRACT_COLUMNS + SPC_COLUMNS + list(COMPARATORS) + EXTRA_COLUMNS
+BENCHMARK_COLUMNS = ["kpi", "period", "comparator", "value", "symbol", "note"]
+CHANGE_COLUMNS = ["kpi", "org", "period", "note"]
 ORG_COLUMNS = ["code", "name", "parent", "type", "from", "closed"]
 
 
@@ -45,6 +47,8 @@ class Dataset:
     figures: pd.DataFrame = field(default_factory=lambda: _empty(FIGURE_COLUMNS))
     orgs: pd.DataFrame = field(default_factory=lambda: _empty(ORG_COLUMNS))
     targets: pd.DataFrame = field(default_factory=lambda: _empty(TARGET_COLUMNS))
+    benchmarks: pd.DataFrame = field(default_factory=lambda: _empty(BENCHMARK_COLUMNS))
+    process_changes: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
     notice: str = ""
 
 
@@ -87,24 +91,36 @@ def monthly_figures(dataset: Dataset, catalogue: Catalogue, orgs: list[str] | No
     return monthly if orgs is None else monthly[monthly["org"].isin(orgs)]
 
 
-def figures_report(dataset: Dataset, catalogue: Catalogue, query: ReportQuery) -> pd.DataFrame:
-    """Rows in the export columns for one unit, ordered by KPI (catalogue order) then period."""
+def figures_report(
+    dataset: Dataset, catalogue: Catalogue, query: ReportQuery, monthly: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Rows in the export columns for one unit, ordered by KPI (catalogue order) then period.
+
+    ``end`` is an "as at" cut-off: months after it are not used, so a quarter or year ending
+    later is the figure to date. ``start`` is the first period shown: periods ending before it
+    are left out of the rows, but still count as the previous period for direction of travel.
+    ``monthly`` may pass :func:`monthly_figures` computed once for every unit (a cache).
+    """
     query.check(catalogue)
     if dataset.orgs.empty:
         return _empty(EXPORT_COLUMNS)
     org = query.org or root(dataset.orgs)
     if org not in set(dataset.orgs["code"]):
         raise UnknownOrg(org)
-    figures = dataset.figures
+    if monthly is None:
+        figures = dataset.figures
+        if query.kpis is not None:
+            figures = figures[figures["kpi"].isin(query.kpis)]
+        monthly = monthly_figures(replace(dataset, figures=figures), catalogue, [org])
+    rows = monthly[monthly["org"] == org]
     if query.kpis is not None:
-        figures = figures[figures["kpi"].isin(query.kpis)]
-    if query.start:
-        figures = figures[figures["period"] >= query.start]
+        rows = rows[rows["kpi"].isin(query.kpis)]
     if query.end:
-        figures = figures[figures["period"] <= query.end]
-    scoped = Dataset(figures=figures, orgs=dataset.orgs, targets=dataset.targets)
-    monthly = monthly_figures(scoped, catalogue, [org])
-    return period_report(monthly, dataset, catalogue, query.period)
+        rows = rows[rows["period"] <= query.end]
+    report = period_report(rows, dataset, catalogue, query.period)
+    if query.start:
+        report = report[report["period"] >= period_label(query.start, query.period)]
+    return report.reset_index(drop=True)
 
 
 def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue, kind: str) -> pd.DataFrame:
@@ -117,6 +133,12 @@ def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue,
     rows["rag"] = rag_series(rows["value"], rows["target"], rows["tolerance"], polarity)
     rows.loc[polarity == "none", ["target", "tolerance"]] = float("nan")
     rows["direction"] = direction_of_travel(rows, polarity)
+    rows = (
+        _with_spc(rows, dataset, catalogue, polarity)
+        if kind == "month"
+        else rows.assign(**_blank(SPC_COLUMNS))
+    )
+    rows = _with_comparators(rows, dataset.benchmarks)
     rows["kpi_name"] = rows["kpi"].map(kpi_attributes(catalogue, "name"))
     rows["unit"] = rows["kpi"].map(kpi_attributes(catalogue, "unit"))
     names = dataset.orgs.drop_duplicates("code", keep="last").set_index("code")["name"]
@@ -124,3 +146,58 @@ def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue,
     order = {k.code: i for i, k in enumerate(catalogue)}
     rows = rows.sort_values(["kpi", "end_month"], key=lambda s: s.map(order) if s.name == "kpi" else s)
     return rows.reset_index(drop=True)[EXPORT_COLUMNS]
+
+
+def _blank(columns: list[str]) -> dict[str, object]:
+    return dict.fromkeys(columns)
+
+
+def _with_spc(
+    rows: pd.DataFrame, dataset: Dataset, catalogue: Catalogue, polarity: pd.Series
+) -> pd.DataFrame:
+    """XmR limits and signals per KPI and unit; icons on each series' latest month."""
+    rows = rows.assign(_pol=polarity, **_blank(SPC_COLUMNS))
+    rows = rows.sort_values(["kpi", "org", "period"]).reset_index(drop=True)
+    valued = rows[rows["value"].notna()]
+    if valued.empty:
+        return rows.drop(columns="_pol")
+    series = valued["kpi"] + "|" + valued["org"]
+    rebase = _rebase_flags(valued, dataset.process_changes)
+    table = spc.spc_many(valued["value"], series, valued["_pol"], rebase=rebase).set_index(valued.index)
+    for column, source in (("spc_mean", "mean"), ("spc_lower", "lower"), ("spc_upper", "upper")):
+        rows.loc[valued.index, column] = table[source]
+    rows.loc[valued.index, "spc_signal"] = table["signal"]
+    for i in series[~series.duplicated(keep="last")].index:
+        pol = rows.at[i, "_pol"]
+        rows.at[i, "variation"] = (
+            spc.variation(table.loc[[i]], pol) if table.at[i, "special"] else "common_cause"
+        )
+        target = rows.at[i, "target"]
+        rows.at[i, "assurance"] = spc.assurance(
+            float(table.at[i, "lower"]),
+            float(table.at[i, "upper"]),
+            None if pd.isna(target) else float(target),
+            pol,
+        )
+    return rows.drop(columns="_pol")
+
+
+def _rebase_flags(rows: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
+    """True on the first month on or after each process change of the row's KPI (or ``*``) and unit."""
+    flags = pd.Series(False, index=rows.index)
+    for change in changes.itertuples():
+        hit = (rows["org"] == change.org) & (rows["period"] >= change.period)
+        if change.kpi != "*":
+            hit &= rows["kpi"] == change.kpi
+        flags[rows[hit].groupby(["kpi", "org"], sort=False).head(1).index] = True
+    return flags
+
+
+def _with_comparators(rows: pd.DataFrame, benchmarks: pd.DataFrame) -> pd.DataFrame:
+    """England, region, neighbours and published values for each row's KPI and end month."""
+    for column, comparator in COMPARATORS.items():
+        chosen = benchmarks[benchmarks["comparator"] == comparator]
+        lookup = dict(zip(zip(chosen["kpi"], chosen["period"], strict=True), chosen["value"], strict=True))
+        rows[column] = [lookup.get(k) for k in zip(rows["kpi"], rows["end_month"], strict=True)]
+        rows[column] = rows[column].astype(float)
+    return rows

@@ -2,8 +2,9 @@
 
 The NHS "Making Data Count" XmR method (as in the R package NHSRplotthedots), vectorised with
 numpy. Each baseline segment gets its own mean, moving-range limits and rules; rules never span
-segments. See ``docs`` and ``shared/spec/spc.md`` for the method. Control limits are statistics;
-targets are business inputs and are only compared with the limits, in :func:`assurance`.
+segments. The method and its reference vectors are in the shared spec ``spc.md``. Control limits
+are statistics; targets are business inputs and meet the limits only in :func:`assurance`. No
+colours here: the icons' labels and letters are, and the UI picks the colours.
 
 Choices the spec leaves open, made here:
 
@@ -184,8 +185,12 @@ def spc_table(
 ) -> pd.DataFrame:
     """SPC for one KPI series: per month, its segment's limits, the rules it trips and its signal.
 
-    ``values`` is in month order (its index is kept); ``breaks`` are positions where a process
-    change starts a new baseline segment. Columns are listed in ``COLUMNS``.
+    ``values`` is in month order (its index is kept; NaN marks a missing month, which is skipped);
+    ``breaks`` are positions where a process change starts a new baseline segment. Columns, in
+    ``COLUMNS`` order: ``value`` (the input), ``segment`` (from 0), ``mean``, ``lower``, ``upper``,
+    ``near_lower``, ``near_upper``, ``provisional``, one flag per rule (``outside``, ``shift``,
+    ``trend``, ``two_of_three``), ``special`` (any rule), ``signal`` ("improvement", "concern",
+    "neutral" or "") and ``direction`` ("high", "low" or "": which way the special cause points).
     """
     _check_polarity(polarity)
     n = len(values)

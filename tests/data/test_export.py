@@ -110,9 +110,14 @@ def test_periods_agree_with_hand_worked_examples(hand, period, org, kpi, label, 
     assert (rows[label]["numerator"], rows[label]["denominator"], rows[label]["value"]) == expected
 
 
-def test_from_and_to_limit_the_months_used(hand):
+def test_to_is_an_as_at_cut_off_and_from_the_first_period_shown(hand):
     rows = export_rows(hand, kpis=("REFERRALS",), org="S1", period="quarter", start="2024-05", end="2024-05")
-    assert [(r["period"], r["value"]) for r in rows] == [("2024/25 Q1", "5")]
+    assert [(r["period"], r["value"], r["months"]) for r in rows] == [("2024/25 Q1", "9", "2")]
+    months = export_rows(hand, kpis=("REFERRALS",), org="S1", period="month", start="2024-05", end="2024-06")
+    assert [(r["period"], r["value"], r["direction"]) for r in months] == [
+        ("2024-05", "5", "higher"),
+        ("2024-06", "6", "higher"),
+    ]
 
 
 ROUND_TRIP_KPIS = ["ASSESSMENTS_45WD", "REFERRALS", "CP_PLANS", "CIN_RATE", "CASELOAD_AVG"]

@@ -1,0 +1,21 @@
+"""Component ids, in one place so a typo fails loudly (callback exceptions stay on).
+
+Page controls share one pattern-matching id type, so a single callback keeps every control and
+the URL query string in step: the URL is the one source of truth for a view.
+"""
+
+from __future__ import annotations
+
+URL = "url"
+PAGE = "page"
+NOTICE = "notice"
+CONTROL = "control"  # {"type": CONTROL, "name": <query parameter>}
+CONTENT = "content"  # {"type": CONTENT, "page": <page name>}
+
+
+def control(name: str) -> dict[str, str]:
+    return {"type": CONTROL, "name": name}
+
+
+def content(page: str) -> dict[str, str]:
+    return {"type": CONTENT, "page": page}

@@ -1,0 +1,76 @@
+"""The page shell: header with navigation, a notice banner, one main landmark, a footer."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from layouts import ids
+
+APP_TITLE = "Children's social care performance"
+PAGES = (
+    ("/", "Scorecard"),
+    ("/exceptions", "Exceptions"),
+    ("/kpi", "KPI trend"),
+    ("/compare", "Team comparison"),
+    ("/quality", "Data quality"),
+    ("/data", "Data"),
+)
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        <a class="skip-link" href="#main">Skip to main content</a>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def nav(active: str = "/") -> html.Nav:
+    links = [
+        html.Li(
+            dcc.Link(label, href=path, className="nav-link", **({"aria-current": "page"} if path == active else {}))
+        )
+        for path, label in PAGES
+    ]
+    return html.Nav(html.Ul(links, className="nav-list"), **{"aria-label": "Pages"})
+
+
+def shell() -> html.Div:
+    """The layout every page shares; the router fills ``ids.PAGE`` inside the main landmark."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            html.Header(
+                [html.P(APP_TITLE, className="app-title"), html.Div(nav(), id="nav")],
+                className="app-header",
+            ),
+            html.Div(id=ids.NOTICE, role="status"),
+            html.Main(html.Div(id=ids.PAGE), id="main", tabIndex="-1"),
+            html.Div(
+                html.P("Figures from the council's case management system; definitions on the Data page."),
+                className="app-footer",
+            ),
+        ]
+    )
+
+
+def notice_banner(text: str) -> html.Div | None:
+    """The banner that marks illustrative demo data on every page."""
+    if not text:
+        return None
+    return html.Div(html.Strong(text), className="notice-banner")
+
+
+def page_title(name: str) -> str:
+    return f"{name} – {APP_TITLE}"
