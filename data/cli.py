@@ -141,7 +141,8 @@ def cmd_history(args: argparse.Namespace, url: str) -> int:
         return EXIT_OK
     for row in loads.itertuples():
         print(
-            f"{row.id:>4}  {row.loaded_at}  {row.file_name}  {row.kind}  sha256 {row.sha256}  by {row.loaded_by}  "
+            f"{row.id:>4}  {row.loaded_at}  {row.file_name}  {row.kind}  sha256 {row.sha256}  "
+            f"by {row.loaded_by}  "
             f"added {row.rows_added}, revised {row.rows_revised}, unchanged {row.rows_unchanged}"
             + (f"  ({row.note})" if row.note else "")
         )

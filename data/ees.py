@@ -110,9 +110,13 @@ class UnknownAuthority(LookupError):
     """An LA code that cannot be found: the message says what to give instead."""
 
 
+WHOLE = "-"
+"""The column of a problem about a whole row or the whole file (as ``data.problems.WHOLE_FILE``)."""
+
+
 @dataclass(frozen=True)
 class EesProblem:
-    """One problem with an EES file: spreadsheet row (header = 1), column ("" = whole row/file)."""
+    """One problem with an EES file: spreadsheet row (header = 1), column (WHOLE: row or file)."""
 
     row: int
     column: str
@@ -281,6 +285,8 @@ def _parse_entry(item: dict[str, Any], where: str, populations: list[PopulationS
         raise MappingError(f"{where}: give `value`, or `numerator` with `denominator` or `population`")
     denominator: tuple[str, ...] = ()
     population = item.get("population", "")
+    if not isinstance(population, str):
+        raise MappingError(f"{where}: `population` must be the id of a [[population]] source")
     if "denominator" in item:
         denominator = _str_list(item["denominator"], where, "denominator")
     if numerator and bool(denominator) == bool(population):
@@ -418,6 +424,7 @@ def _cells(frame: pd.DataFrame, columns: list[Any]) -> list[list[object]]:
     return frame[columns].to_numpy(dtype=object).tolist()
 
 
+@cache
 def _codes(cell: str) -> tuple[str, ...]:
     """Codes in a cell; DfE joins authorities reported together as "940 / 941"."""
     return tuple(part.strip() for part in cell.split("/") if part.strip())
@@ -587,11 +594,17 @@ def _classify(text: str) -> tuple[float | None, str, str]:
     return None, "", f"{text!r} is not a number or an EES symbol (c, u, x, z, low)"
 
 
-def _passes(row_cells: Mapping[str, str], filters: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
-    return all(
-        row_cells.get(_norm(column), "").casefold() in {v.casefold() for v in values}
-        for column, values in filters
-    )
+_Filters = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@cache
+def _filter_sets(filters: _Filters) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((_norm(column), frozenset(v.casefold() for v in values)) for column, values in filters)
+
+
+def _passes(row_cells: Mapping[str, str], filters: _Filters) -> bool:
+    """True when a row's cells match an entry's filter (case-insensitively)."""
+    return all(row_cells.get(column, "").casefold() in values for column, values in _filter_sets(filters))
 
 
 def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
@@ -605,13 +618,13 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
     problems = parsed.problems
     if not is_ees(names):
         missing = ", ".join(c for c in EES_COLUMNS if c not in names)
-        problems.append(EesProblem(1, "", f"not an EES open-data file: the header has no {missing}"))
+        problems.append(EesProblem(1, WHOLE, f"not an EES open-data file: the header has no {missing}"))
         return parsed
     if not parsed.entries and not parsed.populations:
         problems.append(
             EesProblem(
                 1,
-                "",
+                WHOLE,
                 "unknown EES file: no entry in ees_mapping.toml recognises its columns; "
                 "add an [[entry]] for it (see docs/benchmarks.md)",
             )
@@ -635,6 +648,14 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
     if problems:
         parsed.problems = list(dict.fromkeys(problems))
         return parsed
+    by_kpi: dict[str, str] = {}
+    for entry in parsed.entries:
+        if entry.kpi in by_kpi:
+            raise MappingError(
+                f"entries {by_kpi[entry.kpi]} and {entry.id} both map {entry.kpi} from this file: "
+                "give one of them a column the other's file lacks"
+            )
+        by_kpi[entry.kpi] = entry.id
 
     filter_columns = _unique(_norm(c) for item in items for c, _ in item.filter)
     indicator_columns = _unique(
@@ -674,7 +695,7 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
         if key in seen:
             parts = ["time_period", "geography", *(parsed.column(c) for c in filter_columns)]
             same = f"{', '.join(parts[:-1])} and {parts[-1]}"
-            problems.append(EesProblem(line, "", f"duplicate row: same {same} as row {seen[key]}"))
+            problems.append(EesProblem(line, WHOLE, f"duplicate row: same {same} as row {seen[key]}"))
             continue
         seen[key] = line
         for column in indicator_columns:
@@ -774,7 +795,8 @@ class _Figure:
     numerator: float | None = None
     denominator: float | None = None
     symbol: str = ""
-    reason: str = ""
+    reason: str = ""  # why value is None
+    count_reason: str = ""  # why numerator/denominator are None, naming the column
 
 
 _Population = dict[tuple[str, int, str, str], tuple[float | None, str]]
@@ -790,35 +812,40 @@ def _symbol_reason(symbol: str, where: str = "") -> str:
 def _figure(entry: EesEntry, row: _Row, population: _Population) -> _Figure:
     """The published figure of one row (value column, else numerator / denominator x factor)."""
     numerator = denominator = None
-    symbol = reason = ""
+    symbol = reason = count_reason = ""
     if entry.numerator:
-        parts: list[tuple[float | None, str, str]] = []
+        # (number, symbol, reason as a note gives it, reason naming the column)
+        parts: list[tuple[float | None, str, str, str]] = []
         for column in (entry.numerator, *entry.denominator):
             number, sym, _ = _classify(row.cells[_norm(column)])
-            parts.append((number, sym, _symbol_reason(sym)))
+            parts.append((number, sym, _symbol_reason(sym), _symbol_reason(sym, column)))
         if entry.population:
             key = (entry.population, row.year, row.level, _geo_key(row))
-            if key in population:
-                number, sym = population[key]
-                parts.append((number, sym, _symbol_reason(sym, "the population estimate")))
-            else:
-                parts.append((None, "", f"no 0–17 population estimate for {row.year}"))
+            number, sym = population.get(key, (None, ""))
+            why = (
+                _symbol_reason(sym, "the population estimate")
+                if key in population
+                else f"no 0–17 population estimate for {row.year}"
+            )
+            parts.append((number, sym, why, why))
         missing = [p for p in parts if p[0] is None]
         if missing:
-            _, symbol, reason = missing[0]
+            _, symbol, reason, count_reason = missing[0]
         else:
             numerator = parts[0][0]
             denominator = sum(p[0] or 0.0 for p in parts[1:])
             if denominator == 0:
                 numerator = denominator = None
-                reason = "cannot be computed: the denominator is zero"
+                reason = count_reason = "cannot be computed: the denominator is zero"
     if entry.value:
-        value, symbol, _ = _classify(row.cells[_norm(entry.value)])
-        return _Figure(
-            value, numerator, denominator, symbol, "" if value is not None else _symbol_reason(symbol)
-        )
+        value, value_symbol, _ = _classify(row.cells[_norm(entry.value)])
+        if value is None:
+            return _Figure(
+                None, numerator, denominator, value_symbol, _symbol_reason(value_symbol), count_reason
+            )
+        return _Figure(value, numerator, denominator, count_reason=count_reason)
     if numerator is None or denominator is None:
-        return _Figure(None, None, None, symbol, reason)
+        return _Figure(None, None, None, symbol, reason, count_reason)
     return _Figure(numerator / denominator * entry.factor, numerator, denominator)
 
 
@@ -881,12 +908,12 @@ def ees_benchmarks(
                 message = (
                     f"authority {wanted} is not in this file: no Local authority row has new_la_code {wanted}"
                 )
-                return empty, [EesProblem(1, "", message)]
+                return empty, [EesProblem(1, WHOLE, message)]
             raise
     la_rows = [r for r in parsed.rows if r.level == LOCAL_AUTHORITY and _is_la(r, la)]
     if not la_rows:
         message = f"{la.label} is not in this file: no Local authority row has old_la_code {la.old_code}"
-        return empty, [EesProblem(1, "", message)]
+        return empty, [EesProblem(1, WHOLE, message)]
 
     lookup = _population_lookup(population)
     problems: list[EesProblem] = []
@@ -900,7 +927,7 @@ def ees_benchmarks(
                 problems.append(
                     EesProblem(
                         1,
-                        "",
+                        WHOLE,
                         f"{entry.kpi} needs the {source.name} for {_span(file_years)} "
                         f"(given: {given}): load that file in the same command",
                     )
@@ -1003,9 +1030,9 @@ def _neighbour_figure(
         figure = _figure(entry, row, population)
         usable = figure.numerator is not None if entry.from_counts else figure.value is not None
         if not usable:
-            why = (
-                figure.reason if figure.value is None or not entry.from_counts else _count_reason(entry, row)
-            )
+            # the published figure's reason ("c: suppressed ..."), or, where only the counts are
+            # missing behind a published figure, which count is missing
+            why = figure.reason if figure.value is None else figure.count_reason
             missing.setdefault(why, []).append(neighbour.name)
             continue
         used[row.line] = figure  # an authority reported jointly with another counts once
@@ -1032,15 +1059,6 @@ def _neighbour_figure(
     if value is None:
         return _Figure(None, reason="cannot be computed: the denominators add up to zero"), note
     return _Figure(value), note
-
-
-def _count_reason(entry: EesEntry, row: _Row) -> str:
-    """Why a row with a published value still gives no counts (a suppressed numerator, say)."""
-    for column in (entry.numerator, *entry.denominator):
-        number, symbol, _ = _classify(row.cells[_norm(column)])
-        if number is None:
-            return _symbol_reason(symbol, column)
-    return "no 0–17 population estimate"
 
 
 # --------------------------------------------------------------------------------------------

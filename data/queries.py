@@ -57,7 +57,7 @@ def read_benchmarks(source: Source, kpis: Iterable[str] | None = None) -> pd.Dat
     query = query.where(t.c.is_current == sa.true())
     if kpis is not None:
         query = query.where(t.c.kpi.in_(list(kpis)))
-    return _frame(source, query.order_by(t.c.kpi, t.c.comparator, t.c.period))
+    return _frame(source, query.order_by(t.c.kpi, t.c.comparator, t.c.period)).astype({"value": float})
 
 
 def read_process_changes(source: Source) -> pd.DataFrame:
@@ -77,6 +77,8 @@ def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
         figures=read_figures(source, kpis),
         orgs=read_orgs(source),
         targets=read_targets(source),
+        benchmarks=read_benchmarks(source, kpis),
+        process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
     )
 
@@ -87,14 +89,18 @@ def read_loads(source: Source) -> pd.DataFrame:
     return _frame(source, sa.select(t).order_by(t.c.id.desc()))
 
 
-def last_load_id(source: Source) -> int:
-    """The id of the newest load (0 when none): a cache key that changes whenever data does."""
+def newest_load(source: Source) -> str:
+    """A stamp of the newest load (id, time, checksum): a cache key that changes with the data."""
     if isinstance(source, sa.Engine):
         with source.connect() as conn:
-            return last_load_id(conn)
+            return newest_load(conn)
     if not sa.inspect(source).has_table("loads"):
-        return 0
-    return int(source.execute(sa.select(sa.func.max(schema.loads.c.id))).scalar() or 0)
+        return "empty"
+    t = schema.loads
+    row = source.execute(
+        sa.select(t.c.id, t.c.loaded_at, t.c.sha256).order_by(t.c.id.desc()).limit(1)
+    ).first()
+    return "empty" if row is None else f"{row.id}:{row.loaded_at}:{row.sha256}"
 
 
 def figure_history(source: Source, kpi: str, org: str, period: str) -> pd.DataFrame:

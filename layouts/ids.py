@@ -9,6 +9,8 @@ from __future__ import annotations
 URL = "url"
 PAGE = "page"
 NOTICE = "notice"
+ALERT = "alert"
+TITLE = "page-title"
 CONTROL = "control"  # {"type": CONTROL, "name": <query parameter>}
 CONTENT = "content"  # {"type": CONTENT, "page": <page name>}
 

@@ -36,13 +36,8 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
-def nav(active: str = "/") -> html.Nav:
-    links = [
-        html.Li(
-            dcc.Link(label, href=path, className="nav-link", **({"aria-current": "page"} if path == active else {}))
-        )
-        for path, label in PAGES
-    ]
+def nav() -> html.Nav:
+    links = [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in PAGES]
     return html.Nav(html.Ul(links, className="nav-list"), **{"aria-label": "Pages"})
 
 
@@ -55,8 +50,9 @@ def shell() -> html.Div:
                 [html.P(APP_TITLE, className="app-title"), html.Div(nav(), id="nav")],
                 className="app-header",
             ),
+            dcc.Store(id=ids.TITLE),
             html.Div(id=ids.NOTICE, role="status"),
-            html.Main(html.Div(id=ids.PAGE), id="main", tabIndex="-1"),
+            html.Main([html.Div(id=ids.ALERT), html.Div(id=ids.PAGE)], id="main", tabIndex="-1"),
             html.Div(
                 html.P("Figures from the council's case management system; definitions on the Data page."),
                 className="app-footer",
@@ -74,3 +70,24 @@ def notice_banner(text: str) -> html.Div | None:
 
 def page_title(name: str) -> str:
     return f"{name} – {APP_TITLE}"
+
+
+def validation_layout() -> html.Div:
+    """Every page's components at once, so Dash can check callback ids without suppressing errors."""
+    from layouts.compare import compare_page
+    from layouts.exceptions import exceptions_page
+    from layouts.quality import quality_page
+    from layouts.scorecard import scorecard_page
+    from layouts.trend import trend_page
+
+    view = dict.fromkeys(("org", "period", "month", "kpi", "from", "to", "committee", "only"))
+    return html.Div(
+        [
+            shell(),
+            *scorecard_page([], [], None, "month", None, False),
+            *exceptions_page([], [], view),
+            *trend_page([], [], [], view),
+            *compare_page([], [], [], view),
+            *quality_page(),
+        ]
+    )

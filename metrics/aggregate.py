@@ -50,12 +50,11 @@ def roll_up(figures: pd.DataFrame, tree: pd.DataFrame, catalogue: Catalogue) -> 
         rows = resolved.merge(level, on=["org", "period"])
         if rows.empty:
             continue
-        sums = rows.groupby(["kpi", "parent", "period"], sort=False).agg(
-            numerator=("numerator", lambda s: s.sum(min_count=1)),
-            denominator=("denominator", lambda s: s.sum(min_count=1)),
-            value=("value", lambda s: s.sum(min_count=1)),
-            note=("note", _join_notes),
-        )
+        group = rows.groupby(["kpi", "parent", "period"], sort=False)
+        sums = group[["numerator", "denominator", "value"]].sum(min_count=1)
+        noted = rows[rows["note"].notna()]
+        notes = noted.groupby(["kpi", "parent", "period"], sort=False)["note"].agg("; ".join)
+        sums["note"] = notes.reindex(sums.index)
         sums = sums.reset_index().rename(columns={"parent": "org"})
         sums["commentary"] = sums["note"]
         key = ["kpi", "org", "period"]
@@ -82,14 +81,12 @@ def over_time(monthly: pd.DataFrame, kind: str, catalogue: Catalogue) -> pd.Data
     latest = frame[rule == "last"].groupby(group, sort=False).tail(1).copy()
     latest["months"] = frame[rule == "last"].groupby(group, sort=False)["period"].transform("size")
     flows = frame[rule == "sum"].groupby(group, sort=False)
-    summed = flows.agg(
-        numerator=("numerator", lambda s: s.sum(min_count=1)),
-        denominator=("denominator", lambda s: s.sum(min_count=1)),
-        value=("value", lambda s: s.sum(min_count=1)),
-        period=("period", "max"),
-        months=("period", "size"),
-        commentary=("commentary", _join_notes),
-    ).reset_index()
+    summed = flows[["numerator", "denominator", "value"]].sum(min_count=1)
+    summed["period"] = flows["period"].max()
+    summed["months"] = flows["period"].size()
+    noted = frame[(rule == "sum") & frame["commentary"].notna()]
+    summed["commentary"] = noted.groupby(group, sort=False)["commentary"].agg("; ".join).reindex(summed.index)
+    summed = summed.reset_index()
     summed = _finish(summed, catalogue)
     out = pd.concat([latest, summed], ignore_index=True)
     out["end_month"] = out["period"]
@@ -108,7 +105,3 @@ def _year_to_date(frame: pd.DataFrame, rule: pd.Series, catalogue: Catalogue) ->
     frame = _finish(frame, catalogue)
     frame["period"] = frame["period"] + " YTD"
     return frame[PERIOD_COLUMNS]
-
-
-def _join_notes(notes: pd.Series) -> str | None:
-    return "; ".join(notes.dropna()) or None

@@ -162,7 +162,7 @@ def _with_spc(
     if valued.empty:
         return rows.drop(columns="_pol")
     series = valued["kpi"] + "|" + valued["org"]
-    rebase = _rebase_flags(valued, dataset.process_changes)
+    rebase = rebase_flags(valued, dataset.process_changes)
     table = spc.spc_many(valued["value"], series, valued["_pol"], rebase=rebase).set_index(valued.index)
     for column, source in (("spc_mean", "mean"), ("spc_lower", "lower"), ("spc_upper", "upper")):
         rows.loc[valued.index, column] = table[source]
@@ -182,7 +182,7 @@ def _with_spc(
     return rows.drop(columns="_pol")
 
 
-def _rebase_flags(rows: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
+def rebase_flags(rows: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
     """True on the first month on or after each process change of the row's KPI (or ``*``) and unit."""
     flags = pd.Series(False, index=rows.index)
     for change in changes.itertuples():

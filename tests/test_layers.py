@@ -9,7 +9,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {
-    "metrics": {"dash", "sqlalchemy", "flask", "data", "layouts", "callbacks", "app", "plotly", "sqlite3", "psycopg"},
+    "metrics": {
+        "dash",
+        "sqlalchemy",
+        "flask",
+        "data",
+        "layouts",
+        "callbacks",
+        "app",
+        "plotly",
+        "sqlite3",
+        "psycopg",
+    },
     "data": {"dash", "flask", "layouts", "callbacks", "app", "plotly"},
     "layouts": {"sqlalchemy", "data", "callbacks", "app", "sqlite3", "psycopg"},
     "callbacks": {"sqlalchemy", "app", "sqlite3", "psycopg"},

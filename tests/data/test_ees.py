@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,7 @@ from data.ees import (
     BENCHMARK_COLUMNS,
     COMPARATORS,
     SYMBOLS,
+    WHOLE,
     EesProblem,
     LocalAuthority,
     MappingError,
@@ -56,13 +58,13 @@ def fixture(name: str) -> pd.DataFrame:
     return read_ees_csv(FIXTURES / name)
 
 
-def population() -> pd.DataFrame:
+def fixture_population() -> pd.DataFrame:
     return ees_population(fixture(CLA))
 
 
 def benchmarks(name: str, la: str = "E06000019", frame: pd.DataFrame | None = None) -> pd.DataFrame:
     result, problems = ees_benchmarks(
-        fixture(name) if frame is None else frame, name, la, load_neighbours(), population()
+        fixture(name) if frame is None else frame, name, la, load_neighbours(), fixture_population()
     )
     assert problems == []
     return result
@@ -74,9 +76,15 @@ def row(result: pd.DataFrame, kpi: str, period: str, comparator: str) -> pd.Seri
     return found.iloc[0]
 
 
-def problems_of(frame: pd.DataFrame, la: str = "884", **kwargs: object) -> list[EesProblem]:
-    kwargs.setdefault("population", population())
-    result, problems = ees_benchmarks(frame, "bad.csv", la, load_neighbours(), **kwargs)  # type: ignore[arg-type]
+WITH_POPULATION = object()
+
+
+def problems_of(
+    frame: pd.DataFrame, la: str = "884", population: object = WITH_POPULATION
+) -> list[EesProblem]:
+    given = fixture_population() if population is WITH_POPULATION else population
+    assert given is None or isinstance(given, pd.DataFrame)
+    result, problems = ees_benchmarks(frame, "bad.csv", la, load_neighbours(), given)
     assert result.empty == bool(problems)
     return problems
 
@@ -201,6 +209,13 @@ def test_bad_mapping_is_rejected_with_a_message(text: str, message: str) -> None
     with pytest.raises(MappingError) as caught:
         parse_mapping(text, "m.toml")
     assert str(caught.value).startswith(message)
+
+
+def test_two_entries_mapping_one_kpi_from_one_file_is_a_mapping_error() -> None:
+    entry = '[[entry]]\nid = "{}"\nkpi = "CP_PLANS"\ncolumns = ["CPP_At31"]\nvalue = "CPP_At31"\nmonth = 3\n'
+    mapping = parse_mapping(entry.format("one") + entry.format("two"))
+    with pytest.raises(MappingError, match="entries one and two both map CP_PLANS from this file"):
+        ees_benchmarks(fixture(D5), D5, "884", load_neighbours(), mapping=mapping)
 
 
 def test_one_entry_maps_a_new_file() -> None:
@@ -435,7 +450,9 @@ CSWW_READS = {
     kpi=st.sampled_from(sorted(CSWW_READS)),
     spelling=st.sampled_from([str.lower, str.upper, lambda s: f" {s} "]),
 )
-def test_any_symbol_in_a_published_cell_is_never_read_as_a_number(symbol: str, kpi: str, spelling) -> None:  # type: ignore[no-untyped-def]
+def test_any_symbol_in_a_published_cell_is_never_read_as_a_number(
+    symbol: str, kpi: str, spelling: Callable[[str], str]
+) -> None:
     frame = fixture(CSWW)
     at = (frame.time_period == "2025") & (frame.old_la_code == "884")
     frame.loc[at, CSWW_READS[kpi]] = spelling(symbol)
@@ -465,12 +482,17 @@ def test_symbol_in_a_neighbour_count_leaves_that_neighbour_out(symbol: str) -> N
 # --------------------------------------------------------------------------------------------
 
 
+def test_whole_file_problems_use_the_loaders_column_marker() -> None:
+    problems = pytest.importorskip("data.problems")
+    assert problems.WHOLE_FILE == WHOLE
+
+
 def test_not_an_ees_file() -> None:
     frame = pd.DataFrame({"period": ["2025-03"], "kpi": ["LAC_COUNT"], "org": ["LA"], "value": ["1"]})
     assert problems_of(frame) == [
         EesProblem(
             1,
-            "",
+            WHOLE,
             "not an EES open-data file: the header has no time_period, time_identifier, geographic_level",
         )
     ]
@@ -481,7 +503,7 @@ def test_unknown_ees_layout() -> None:
     assert problems_of(frame) == [
         EesProblem(
             1,
-            "",
+            WHOLE,
             "unknown EES file: no entry in ees_mapping.toml recognises its columns; "
             "add an [[entry]] for it (see docs/benchmarks.md)",
         )
@@ -505,11 +527,15 @@ def test_missing_column_that_an_entry_reads() -> None:
 
 def test_configured_authority_missing_from_the_file() -> None:
     assert problems_of(fixture(D5), "394") == [
-        EesProblem(1, "", "Sunderland (394) is not in this file: no Local authority row has old_la_code 394")
+        EesProblem(
+            1, WHOLE, "Sunderland (394) is not in this file: no Local authority row has old_la_code 394"
+        )
     ]
     assert problems_of(fixture(D5), "E08000024") == [
         EesProblem(
-            1, "", "authority E08000024 is not in this file: no Local authority row has new_la_code E08000024"
+            1,
+            WHOLE,
+            "authority E08000024 is not in this file: no Local authority row has new_la_code E08000024",
         )
     ]
 
@@ -553,13 +579,13 @@ def test_duplicated_rows() -> None:
     frame = fixture(D5)
     twice = pd.concat([frame, frame.iloc[[8]]], ignore_index=True)
     assert problems_of(twice) == [
-        EesProblem(len(frame) + 2, "", "duplicate row: same time_period and geography as row 10")
+        EesProblem(len(frame) + 2, WHOLE, "duplicate row: same time_period and geography as row 10")
     ]
     cla = fixture(CLA)
     twice = pd.concat([cla, cla.iloc[[1]]], ignore_index=True)
     assert problems_of(twice) == [
         EesProblem(
-            len(cla) + 2, "", "duplicate row: same time_period, geography and population_type as row 3"
+            len(cla) + 2, WHOLE, "duplicate row: same time_period, geography and population_type as row 3"
         )
     ]
 
@@ -588,7 +614,7 @@ def test_rate_needing_the_population_without_it() -> None:
     assert problems_of(fixture(CIN), population=None) == [
         EesProblem(
             1,
-            "",
+            WHOLE,
             "CIN_RATE needs the 0–17 population estimate from the looked-after children file "
             "(cla_number_and_rate_per_10k_children.csv) for 2022–2025 (given: no year): "
             "load that file in the same command",
@@ -597,7 +623,7 @@ def test_rate_needing_the_population_without_it() -> None:
 
 
 def test_years_without_a_population_get_no_rate() -> None:
-    pop = population()
+    pop = fixture_population()
     result, problems = ees_benchmarks(fixture(D5), D5, "884", load_neighbours(), pop[pop.year == 2025])
     assert problems == []
     assert set(result[result.kpi == "CP_RATE"].period) == {"2025-03"}

@@ -84,7 +84,9 @@ period,kpi,org,numerator,denominator,value
 
 @pytest.fixture
 def hand(engine, write_file):
-    load_files(engine, [write_file("orgs.csv", HAND_WORKED), write_file("f.csv", HAND_FIGURES)], month="2024-06")
+    load_files(
+        engine, [write_file("orgs.csv", HAND_WORKED), write_file("f.csv", HAND_FIGURES)], month="2024-06"
+    )
     return engine
 
 
@@ -160,7 +162,8 @@ def test_load_then_export_gives_back_the_input(tmp_path_factory, rows):
 
 
 @pytest.mark.parametrize(
-    ("raw", "shown"), [(58.0, "58"), (82.857142857, "82.8571"), (float("nan"), ""), (None, ""), (0.00004, "0")]
+    ("raw", "shown"),
+    [(58.0, "58"), (82.857142857, "82.8571"), (float("nan"), ""), (None, ""), (0.00004, "0")],
 )
 def test_format_number(raw, shown):
     assert format_number(raw) == shown
@@ -168,7 +171,14 @@ def test_format_number(raw, shown):
 
 @pytest.mark.parametrize(
     ("text", "safe"),
-    [("=1+1", "'=1+1"), ("+44", "'+44"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("ok", "ok")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+44", "'+44"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("ok", "ok"),
+    ],
 )
 def test_formula_like_text_is_neutralised(text, safe):
     assert neutralise(text) == safe
@@ -176,7 +186,10 @@ def test_formula_like_text_is_neutralised(text, safe):
 
 def test_cli_export_history_and_exit_statuses(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert main(["--db", db, "load", *(str(FIXTURES / n) for n in ("orgs.csv", "targets.csv", "figures.csv"))]) == 0
+    assert (
+        main(["--db", db, "load", *(str(FIXTURES / n) for n in ("orgs.csv", "targets.csv", "figures.csv"))])
+        == 0
+    )
     out = tmp_path / "out.csv"
     assert main(["--db", db, "export", "--period", "year", "--kpi", "LAC_COUNT", "--out", str(out)]) == 0
     assert out.read_text().splitlines()[1].startswith("2023/24,LAC_COUNT,LA,,,341,,")

@@ -54,7 +54,10 @@ def seeded(engine, write_file):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("period,kpi,org,numerator,value\n2024-01,LAC_COUNT,LA,,3\n", ["1:denominator: missing column 'denominator'"]),
+        (
+            "period,kpi,org,numerator,value\n2024-01,LAC_COUNT,LA,,3\n",
+            ["1:denominator: missing column 'denominator'"],
+        ),
         (
             "period,kpi,org,numerator,denominator,value,colour\n2024-01,LAC_COUNT,LA,,,3,red\n",
             [
@@ -79,7 +82,10 @@ def seeded(engine, write_file):
             HEADER + "2024-01,ASSESSMENTS_45WD,ASS1,6,5,\n",
             ["2:numerator: numerator 6 is greater than its denominator"],
         ),
-        (HEADER + "2024-01,ASSESSMENTS_45WD,ASS1,0,0,\n", ["2:denominator: a denominator must be greater than 0"]),
+        (
+            HEADER + "2024-01,ASSESSMENTS_45WD,ASS1,0,0,\n",
+            ["2:denominator: a denominator must be greater than 0"],
+        ),
         (
             HEADER + "2024-01,ASSESSMENTS_45WD,ASS1,4,5,70\n",
             ["2:value: value 70 disagrees with numerator/denominator (80)"],
@@ -121,12 +127,18 @@ def test_every_problem_in_a_file_is_reported_at_once(seeded, write_file):
     ("body", "expected"),
     [
         (ORGS + "TEAM9,Team 9,NOPE,team\n", ["6:parent: unknown parent 'NOPE'"]),
-        (ORGS + "OTHER,Other Council,,authority\n", ["6:parent: a second root (the root is 'LA'): give this unit a parent"]),
+        (
+            ORGS + "OTHER,Other Council,,authority\n",
+            ["6:parent: a second root (the root is 'LA'): give this unit a parent"],
+        ),
         (
             "code,name,parent,type\nLA,Council,,authority\nA,A,B,team\nB,B,A,team\n",
             ["3:parent: org units form a cycle: A → B → A", "4:parent: org units form a cycle: B → A → B"],
         ),
-        (ORGS + "T1,Team,SFS,squad\n", ["6:type: unknown type 'squad' (expected one of: authority, service, team)"]),
+        (
+            ORGS + "T1,Team,SFS,squad\n",
+            ["6:type: unknown type 'squad' (expected one of: authority, service, team)"],
+        ),
         (ORGS + "ASS1,Again,SFS,team\n", ["6:code: duplicate of row 4 (same code and from)"]),
     ],
 )
@@ -139,10 +151,22 @@ def test_org_errors(engine, write_file, body, expected):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("kpi,from,target,tolerance\nLAC_COUNT,2024-01,3,1\n", ["2:kpi: LAC_COUNT is a context measure (no polarity): it takes no target"]),
-        ("kpi,from,target,tolerance\nASSESSMENTS_45WD,2024-01,90,-1\n", ["2:tolerance: a tolerance cannot be negative: -1"]),
-        ("kpi,from,target,tolerance\nASSESSMENTS_45WD,April,90,5\n", ["2:from: 'April' is not a month (YYYY-MM)"]),
-        ("kpi,from,target,tolerance,org\nASSESSMENTS_45WD,2024-01,90,5,NOPE\n", ["2:org: unknown org unit 'NOPE'"]),
+        (
+            "kpi,from,target,tolerance\nLAC_COUNT,2024-01,3,1\n",
+            ["2:kpi: LAC_COUNT is a context measure (no polarity): it takes no target"],
+        ),
+        (
+            "kpi,from,target,tolerance\nASSESSMENTS_45WD,2024-01,90,-1\n",
+            ["2:tolerance: a tolerance cannot be negative: -1"],
+        ),
+        (
+            "kpi,from,target,tolerance\nASSESSMENTS_45WD,April,90,5\n",
+            ["2:from: 'April' is not a month (YYYY-MM)"],
+        ),
+        (
+            "kpi,from,target,tolerance,org\nASSESSMENTS_45WD,2024-01,90,5,NOPE\n",
+            ["2:org: unknown org unit 'NOPE'"],
+        ),
     ],
 )
 def test_target_errors(seeded, write_file, body, expected):
@@ -151,7 +175,10 @@ def test_target_errors(seeded, write_file, body, expected):
 
 def test_process_change_and_benchmark_errors(seeded, write_file):
     changes = write_file("changes.csv", "kpi,org,period,note\n*,LA,2024-01,\nFOO,LA,2024-01,x\n")
-    assert problems_of(seeded, changes) == ["2:note: empty cell: note is required", "3:kpi: unknown KPI code 'FOO'"]
+    assert problems_of(seeded, changes) == [
+        "2:note: empty cell: note is required",
+        "3:kpi: unknown KPI code 'FOO'",
+    ]
     bench = write_file("bench.csv", "kpi,period,comparator,value\nLAC_COUNT,2024-03,England,c\n")
     assert problems_of(seeded, bench) == ["2:value: 'c' is not a number"]
 
@@ -165,7 +192,9 @@ def test_a_rejected_command_writes_nothing_even_after_good_files(engine, write_f
 
 
 def test_loading_the_same_file_twice_changes_nothing(seeded, write_file):
-    path = write_file("figures.csv", HEADER + "2024-01,LAC_COUNT,LA,,,330\n2024-01,ASSESSMENTS_45WD,ASS1,4,5,\n")
+    path = write_file(
+        "figures.csv", HEADER + "2024-01,LAC_COUNT,LA,,,330\n2024-01,ASSESSMENTS_45WD,ASS1,4,5,\n"
+    )
     first = load(seeded, path)
     counts = table_counts(seeded)
     second = load(seeded, path)
@@ -189,11 +218,15 @@ def test_a_changed_value_becomes_a_revision_and_keeps_the_old_one(seeded, write_
 
 
 def test_commentary_is_kept_when_a_file_has_no_commentary_column(seeded, write_file):
-    load(seeded, write_file("a.csv", HEADER.strip() + ",commentary\n2024-01,LAC_COUNT,LA,,,330,Why it rose\n"))
+    load(
+        seeded, write_file("a.csv", HEADER.strip() + ",commentary\n2024-01,LAC_COUNT,LA,,,330,Why it rose\n")
+    )
     summary = load(seeded, write_file("b.csv", HEADER + "2024-01,LAC_COUNT,LA,,,330\n"))[0]
     assert summary.unchanged == 1
     assert read_figures(seeded)["commentary"].tolist() == ["Why it rose"]
-    changed = load(seeded, write_file("c.csv", HEADER.strip() + ",commentary\n2024-01,LAC_COUNT,LA,,,330,New\n"))
+    changed = load(
+        seeded, write_file("c.csv", HEADER.strip() + ",commentary\n2024-01,LAC_COUNT,LA,,,330,New\n")
+    )
     assert changed[0].revised == 1
 
 
@@ -204,7 +237,9 @@ def test_validate_writes_nothing(engine):
 
 def test_columns_match_case_insensitively_in_any_order_with_bom(seeded, tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_bytes("\ufeff Value ,ORG,Kpi,Period,denominator,numerator\r\n330,LA,LAC_COUNT,2024-01-31,,\r\n".encode())
+    path.write_bytes(
+        "\ufeff Value ,ORG,Kpi,Period,denominator,numerator\r\n330,LA,LAC_COUNT,2024-01-31,,\r\n".encode()
+    )
     load(seeded, path)
     assert read_figures(seeded)[["period", "value"]].values.tolist() == [["2024-01", 330.0]]
 
@@ -226,6 +261,9 @@ def test_xlsx_is_accepted_like_csv(seeded, tmp_path):
 
 
 def test_figures_for_a_closed_unit_are_rejected(engine, write_file):
-    load(engine, write_file("orgs.csv", "code,name,parent,type,closed\nLA,C,,authority,\nT1,Team,LA,team,2023-12\n"))
+    load(
+        engine,
+        write_file("orgs.csv", "code,name,parent,type,closed\nLA,C,,authority,\nT1,Team,LA,team,2023-12\n"),
+    )
     path = write_file("f.csv", HEADER + "2023-12,LAC_COUNT,T1,,,1\n2024-01,LAC_COUNT,T1,,,1\n")
     assert problems_of(engine, path) == ["3:org: org unit 'T1' was not open in that month"]

@@ -22,7 +22,12 @@ def make_version_1(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             schema.benchmarks.insert().values(
-                kpi="LAC_COUNT", period="2024-03", comparator="England", value=81770, load_id=1, is_current=True
+                kpi="LAC_COUNT",
+                period="2024-03",
+                comparator="England",
+                value=81770,
+                load_id=1,
+                is_current=True,
             )
         )
         conn.exec_driver_sql("ALTER TABLE benchmarks DROP COLUMN symbol")

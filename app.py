@@ -1,0 +1,94 @@
+"""The dashboard: ``create_app(database_url)`` builds a Dash app; ``server`` is for gunicorn.
+
+``python app.py`` serves on HOST:PORT (default 127.0.0.1:8050). Debug mode is off unless
+DASH_DEBUG=1 is set, and it is refused outright when FLASK_ENV or DASHBOARD_ENV is production.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from dash import Dash
+from flask import Response
+
+import callbacks
+from callbacks import pages, source
+from data.engine import default_url
+from layouts import shell
+
+log = logging.getLogger("dashboard")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-eval' 'unsafe-inline'",  # Dash's renderer and plotly need these
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+MAX_REQUEST_BYTES = 1_000_000
+
+
+def create_app(database_url: str | None = None, *, cache_config: dict | None = None) -> Dash:
+    """A dashboard reading ``database_url`` (default: DATABASE_URL, else the bundled SQLite file)."""
+    app = Dash(
+        __name__,
+        title=shell.APP_TITLE,
+        update_title=None,
+        serve_locally=True,
+        compress=False,
+        on_error=pages.show_error,
+        suppress_callback_exceptions=False,
+    )
+    app.index_string = shell.INDEX_STRING
+    app.layout = shell.shell
+    app.validation_layout = shell.validation_layout()
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.extensions[source.EXTENSION] = source.Source(database_url or default_url())
+    source.cache.init_app(
+        server, config=cache_config or {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600}
+    )
+    callbacks.register(server)
+
+    @server.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def debug_requested() -> bool:
+    """Debug only when asked for, and never where the environment says production."""
+    wanted = os.environ.get("DASH_DEBUG", "").lower() in ("1", "true", "yes")
+    production = "production" in (os.environ.get("FLASK_ENV", ""), os.environ.get("DASHBOARD_ENV", ""))
+    if wanted and production:
+        raise SystemExit("refusing to run in debug mode: the environment says production")
+    return wanted
+
+
+server = create_app().server
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    create_app().run(
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8050")),
+        debug=debug_requested(),
+    )

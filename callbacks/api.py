@@ -1,0 +1,88 @@
+"""HTTP downloads for scripts and Excel's "From Web": the same rows as the dashboard shows.
+
+``GET /api/figures.csv`` takes the export's options as query parameters; a bad parameter gets
+a 400 with a one-line reason, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from flask import Flask, Response, request
+
+from callbacks import source
+from data.export import export_csv
+from metrics.orgtree import UnknownOrg
+from metrics.periods import PERIOD_KINDS, parse_month
+from metrics.report import ReportError, ReportQuery, figures_report
+
+FIGURE_PARAMS = ("kpi", "org", "from", "to", "period")
+MAX_VALUES = 200
+
+
+class BadRequest(ValueError):
+    """A request parameter that cannot be used (the message is the reason given)."""
+
+
+def _values(name: str) -> list[str]:
+    values = [v for raw in request.args.getlist(name) for v in raw.split(",") if v.strip()]
+    if len(values) > MAX_VALUES:
+        raise BadRequest(f"too many values for {name}")
+    return [v.strip() for v in values]
+
+
+def _month(name: str) -> str | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    month = parse_month(raw)
+    if month is None:
+        raise BadRequest(f"{name} must be a month written YYYY-MM, not {raw[:20]!r}")
+    return month
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+def bad_request(reason: str) -> Response:
+    return Response(reason.splitlines()[0] + "\n", status=400, mimetype="text/plain")
+
+
+def figures_csv() -> Response:
+    try:
+        unknown = sorted(set(request.args) - set(FIGURE_PARAMS))
+        if unknown:
+            raise BadRequest(f"unknown parameter {unknown[0][:40]!r}: use {', '.join(FIGURE_PARAMS)}")
+        period = request.args.get("period") or "month"
+        if period not in PERIOD_KINDS:
+            raise BadRequest(f"period must be one of {', '.join(PERIOD_KINDS)}")
+        kpis = tuple(_values("kpi")) or None
+        orgs = _values("org") or [None]
+        start, end = _month("from"), _month("to")
+        dataset, catalogue, monthly = source.dataset(), source.catalogue(), source.monthly()
+        frames = [
+            figures_report(dataset, catalogue, ReportQuery(kpis, org, start, end, period), monthly)
+            for org in orgs
+        ]
+    except (BadRequest, ReportError, UnknownOrg) as exc:
+        return bad_request(str(exc))
+    rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return _csv(export_csv(rows, dataset.notice), "figures.csv")
+
+
+def dataset_csv() -> Response:
+    """Every current figure, in the figures input format (loads back unchanged)."""
+    if request.args:
+        return bad_request("this download takes no parameters")
+    figures = source.dataset().figures.sort_values(["period", "kpi", "org"])
+    columns = ["period", "kpi", "org", "numerator", "denominator", "value", "commentary"]
+    return _csv(export_csv(figures[columns]), "dataset.csv")
+
+
+def register(server: Flask) -> None:
+    server.add_url_rule("/api/figures.csv", "figures_csv", figures_csv, methods=["GET"])
+    server.add_url_rule("/api/dataset.csv", "dataset_csv", dataset_csv, methods=["GET"])

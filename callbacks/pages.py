@@ -1,0 +1,120 @@
+"""Routing and URL state: which page to show, and keeping controls and the URL in step."""
+
+from __future__ import annotations
+
+import logging
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update, set_props
+
+from callbacks import source
+from callbacks.view import (
+    PAGE_PARAMS,
+    ViewError,
+    build_search,
+    control_value,
+    query_params,
+    raw_value,
+    resolve_view,
+)
+from layouts import components, ids
+from layouts.compare import compare_page
+from layouts.controls import org_options
+from layouts.datapage import data_page
+from layouts.exceptions import exceptions_page
+from layouts.quality import quality_page
+from layouts.scorecard import scorecard_page
+from layouts.shell import APP_TITLE, PAGES, notice_banner
+from layouts.trend import trend_page
+from metrics.views import available_months
+
+log = logging.getLogger(__name__)
+TITLES = dict(PAGES)
+
+
+@callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+def render_page(pathname: str | None, search: str | None):
+    """The page for the path, its controls set from the URL (defaults filled)."""
+    path = pathname or "/"
+    if path not in PAGE_PARAMS:
+        return components.empty_state("Page not found", f"There is no page at {path}. Use the links above.")
+    dataset = source.dataset()
+    set_props(ids.NOTICE, {"children": notice_banner(dataset.notice)})
+    if dataset.figures.empty and path not in ("/data", "/quality"):
+        return [
+            html.H1(TITLES[path]),
+            components.empty_state(
+                "No figures loaded yet",
+                "Load figures with python -m data load FILE, or build the demo with python -m data demo.",
+            ),
+        ]
+    catalogue = source.catalogue()
+    try:
+        view = resolve_view(path, query_params(search), dataset, catalogue)
+    except ViewError as exc:
+        return [html.H1(TITLES[path]), components.error_message(f"This address cannot be shown: {exc}.")]
+    months = available_months(dataset)
+    kpis = [(k.code, k.name) for k in catalogue]
+    if path == "/":
+        return scorecard_page(
+            org_options(dataset.orgs), months, view["org"], view["period"], view["month"], bool(view["only"])
+        )
+    if path == "/exceptions":
+        return exceptions_page(org_options(dataset.orgs), months, view)
+    if path == "/kpi":
+        return trend_page(kpis, org_options(dataset.orgs), months, view)
+    if path == "/compare":
+        targeted = [(k.code, k.name) for k in catalogue]
+        return compare_page(targeted, org_options(dataset.orgs, with_children_only=True), months, view)
+    if path == "/quality":
+        return quality_page()
+    return data_page(source.loads(), catalogue, dataset.notice)
+
+
+@callback(
+    Output(ids.URL, "search"),
+    Output(ids.control(ALL), "value"),
+    Input(ids.URL, "search"),
+    Input(ids.control(ALL), "value"),
+)
+def sync_url_and_controls(search: str | None, values: list):
+    """One source of truth: a control change rewrites the URL; a URL change (back) sets controls."""
+    names = [item["id"]["name"] for item in ctx.inputs_list[1]]
+    try:
+        params = query_params(search)
+    except ViewError:
+        params = {}
+    if ctx.triggered_id == ids.URL:
+        wanted = [control_value(n, params.get(n)) for n in names]
+        return no_update, [
+            w if w != v and w is not None else no_update for w, v in zip(wanted, values, strict=True)
+        ]
+    for name, value in zip(names, values, strict=True):
+        params[name] = raw_value(name, value) or ""
+    new = build_search(params)
+    return (new if new != (search or "") else no_update), [no_update] * len(names)
+
+
+clientside_callback(
+    f"""
+    function(pathname) {{
+        const titles = {dict(PAGES)!r};
+        document.title = (titles[pathname || "/"] || "Page not found") + " – {APP_TITLE}";
+        return window.dash_clientside.no_update;
+    }}
+    """,
+    Output(ids.TITLE, "data"),
+    Input(ids.URL, "pathname"),
+)
+
+
+def show_error(error: Exception) -> None:
+    """Any unexpected callback error: log the detail, show a plain message in the page."""
+    log.exception("callback failed", exc_info=error)
+    set_props(
+        ids.ALERT,
+        {
+            "children": components.error_message(
+                "This view could not be drawn. The error has been logged; try another choice."
+            )
+        },
+    )

@@ -1,0 +1,124 @@
+"""A page's view lives in the URL query string: parse it, fill defaults, check every value.
+
+A pasted link reproduces the view exactly because defaults (the latest month, the authority)
+are written into the URL as soon as a page opens.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+from metrics.catalogue import Catalogue
+from metrics.orgtree import root
+from metrics.periods import PERIOD_KINDS, add_months, parse_month
+from metrics.report import Dataset
+from metrics.views import latest_month
+
+PAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "/": ("org", "period", "month", "only"),
+    "/exceptions": ("org", "period", "month"),
+    "/kpi": ("kpi", "org", "period", "from", "to", "committee"),
+    "/compare": ("kpi", "org", "from", "to"),
+    "/quality": (),
+    "/data": (),
+}
+SWITCHES = ("only", "committee")
+TREND_YEARS = 3
+MAX_QUERY = 2_000
+
+
+class ViewError(ValueError):
+    """A URL asking for something that does not exist (the message says what)."""
+
+
+def query_params(search: str | None) -> dict[str, str]:
+    """The first value of each query parameter (an over-long query is refused)."""
+    text = (search or "").lstrip("?")
+    if len(text) > MAX_QUERY:
+        raise ViewError("the address is too long")
+    return {k: v[0] for k, v in parse_qs(text, keep_blank_values=False).items()}
+
+
+def build_search(params: dict[str, str | None]) -> str:
+    kept = {k: v for k, v in params.items() if v}
+    return "?" + urlencode(kept) if kept else ""
+
+
+def control_value(name: str, raw: str | None) -> object:
+    """The control's value for a query parameter (switches are checklists)."""
+    if name in SWITCHES:
+        return ["on"] if raw == "on" else []
+    return raw
+
+
+def raw_value(name: str, value: object) -> str | None:
+    if name in SWITCHES:
+        return "on" if value else None
+    return None if value in (None, "") else str(value)
+
+
+def resolve_view(
+    page: str, params: dict[str, str], dataset: Dataset, catalogue: Catalogue
+) -> dict[str, str | None]:
+    """Every parameter of the page, defaults filled, values checked against the data."""
+    names = PAGE_PARAMS.get(page, ())
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ViewError(f"the address has a setting this page does not use: {unknown[0]!r}")
+    view: dict[str, str | None] = {n: params.get(n) for n in names}
+    latest = latest_month(dataset) or ""
+    codes = set(dataset.orgs["code"]) if not dataset.orgs.empty else set()
+    if "org" in view:
+        default = _default_parent(dataset) if page == "/compare" else (root(dataset.orgs) if codes else None)
+        view["org"] = view["org"] or default
+        if view["org"] and view["org"] not in codes:
+            raise ViewError(f"there is no unit with the code {view['org']!r}")
+    if "period" in view:
+        allowed = ("month", "quarter") if page == "/kpi" else PERIOD_KINDS
+        view["period"] = view["period"] or "month"
+        if view["period"] not in allowed:
+            raise ViewError(f"the period must be one of {', '.join(allowed)}")
+    if "kpi" in view:
+        view["kpi"] = view["kpi"] or _default_kpi(dataset, catalogue, page)
+        if view["kpi"] not in catalogue:
+            raise ViewError(f"there is no indicator with the code {view['kpi']!r}")
+    for name in ("month", "to"):
+        if name in view:
+            view[name] = _month(view[name], name) or latest or None
+    if "from" in view:
+        default_from = add_months(view["to"], -12 * TREND_YEARS + 1) if view.get("to") else None
+        view["from"] = _month(view["from"], "from") or default_from
+        if view["from"] and view["to"] and view["from"] > view["to"]:
+            raise ViewError("the 'from' month is after the 'to' month")
+    for name in SWITCHES:
+        if name in view and view[name] not in (None, "on"):
+            raise ViewError(f"{name} must be 'on' or absent")
+    return view
+
+
+def _month(raw: str | None, name: str) -> str | None:
+    if not raw:
+        return None
+    month = parse_month(raw)
+    if month is None or len(raw) != 7:
+        raise ViewError(f"{name} must be a month written YYYY-MM, not {raw!r}")
+    return month
+
+
+def _default_kpi(dataset: Dataset, catalogue: Catalogue, page: str) -> str:
+    loaded = set(dataset.figures["kpi"]) if not dataset.figures.empty else set()
+    for kpi in catalogue:
+        if kpi.code in loaded and (page != "/compare" or kpi.polarity != "none"):
+            return kpi.code
+    return next(iter(catalogue)).code
+
+
+def _default_parent(dataset: Dataset) -> str | None:
+    """The first service (a unit whose parent is the authority and that has children)."""
+    if dataset.orgs.empty:
+        return None
+    orgs = dataset.orgs
+    parents = set(orgs["parent"])
+    top = root(orgs)
+    services = orgs[(orgs["parent"] == top) & orgs["code"].isin(parents)].sort_values("name")
+    return str(services["code"].iloc[0]) if len(services) else top

@@ -1,0 +1,87 @@
+"""Small building blocks shared by the pages: tables, status badges, links, empty states."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pandas as pd
+from dash import html
+
+from layouts.numbers import format_value
+from layouts.theme import DIRECTION_WORDS, PERIOD_NAMES, RAG_STYLES
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    render: Callable[[pd.Series], object]
+    numeric: bool = False
+
+
+def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str, class_name: str = "") -> html.Table:
+    """An accessible HTML table: caption, header cells with scope, one row per frame row."""
+    head = html.Thead(
+        html.Tr([html.Th(c.header, scope="col", className="num" if c.numeric else None) for c in columns])
+    )
+    body = html.Tbody(
+        [
+            html.Tr([html.Td(c.render(row), className="num" if c.numeric else None) for c in columns])
+            for _, row in rows.iterrows()
+        ]
+    )
+    return html.Table([html.Caption(caption), head, body], className=f"data-table {class_name}".strip())
+
+
+def rag_badge(rag: object) -> html.Span:
+    """Status as colour, shape and words together (never colour alone)."""
+    key = rag if isinstance(rag, str) and rag in RAG_STYLES else ""
+    style = RAG_STYLES[key]
+    return html.Span(
+        [html.Span(style.symbol, className="rag-symbol", **{"aria-hidden": "true"}), " ", style.label],
+        className=f"rag rag-{key or 'none'}",
+    )
+
+
+def direction_text(direction: object, period: str) -> html.Span:
+    key = direction if isinstance(direction, str) and direction in DIRECTION_WORDS else ""
+    arrow, words = DIRECTION_WORDS[key]
+    text = f"{words} {PERIOD_NAMES.get(period, 'last period')}" if key else words
+    return html.Span(
+        [html.Span(arrow, className="arrow", **{"aria-hidden": "true"}), " " if arrow else "", text],
+        className=f"direction direction-{key or 'none'}",
+    )
+
+
+def value_text(row: pd.Series) -> str:
+    return format_value(row.get("value"), str(row.get("unit", "")))
+
+
+def target_text(row: pd.Series) -> str:
+    target = row.get("target")
+    if target is None or pd.isna(target):
+        return "No target"
+    return format_value(target, str(row.get("unit", "")))
+
+
+def download_link(params: dict[str, str | None], label: str = "Download CSV", what: str = "") -> html.A:
+    """A link to ``/api/figures.csv`` with the view's parameters: the same rows as on screen."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    name = "-".join(v for v in params.values() if v) or "figures"
+    return html.A(
+        label,
+        href=f"/api/figures.csv?{query}",
+        download=f"{name}.csv",
+        className="download-link",
+        title=f"Download {what or 'these figures'} as CSV",
+    )
+
+
+def empty_state(title: str, text: str) -> html.Div:
+    """What a page shows instead of a blank chart when there is nothing to show."""
+    return html.Div([html.H2(title), html.P(text)], className="empty-state", role="status")
+
+
+def error_message(text: str) -> html.Div:
+    return html.Div([html.H2("Something went wrong"), html.P(text)], className="error-message", role="alert")

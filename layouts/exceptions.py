@@ -1,0 +1,94 @@
+"""The exception report: the "performance exceptions" paper for a meeting (prints on A4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import html
+
+from layouts import components as c
+from layouts import ids
+from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio
+from layouts.icons import assurance_icon, variation_icon
+from layouts.scorecard import heading_for, kpi_link, spark_image
+from metrics.periods import month_name
+
+
+def exceptions_page(org_choices, months, view: dict[str, str | None]) -> list:
+    return [
+        html.H1("Performance exceptions"),
+        controls_bar(
+            dropdown("org", "Unit", org_choices, view["org"]),
+            radio("period", "Period", PERIOD_OPTIONS, view["period"]),
+            dropdown("month", "Month", month_options(months), view["month"]),
+        ),
+        html.Div(id=ids.content("exceptions"), className="page-content"),
+    ]
+
+
+def exceptions_content(
+    rows: pd.DataFrame,
+    commentary: dict[str, tuple[str, str]],
+    captions: dict[str, str],
+    org: str,
+    org_name: str,
+    period: str,
+    month: str,
+) -> list:
+    params = {"org": org, "period": period, "month": month}
+    parts = [
+        html.H2(heading_for(org_name, period, month)),
+        html.P(
+            f"{len(rows)} indicator(s) need discussion: red or amber against target, special-cause concern, "
+            "or a process that will consistently fail its target. Most severe first.",
+            className="summary",
+        ),
+        html.P(
+            html.A(
+                "Download CSV",
+                href="/api/exceptions.csv?" + "&".join(f"{k}={v}" for k, v in params.items() if v),
+                download=f"exceptions-{org}-{month}.csv",
+                className="download-link",
+            ),
+            className="downloads",
+        ),
+    ]
+    if rows.empty:
+        parts.append(
+            c.empty_state(
+                "No exceptions", "Every indicator with a target is green and no concern is signalled."
+            )
+        )
+    for row in rows.itertuples():
+        series = pd.Series(row._asdict())
+        note = commentary.get(row.kpi)
+        parts.append(
+            html.Article(
+                [
+                    html.H3(kpi_link(series, org, month)),
+                    html.P([html.Strong("Why it is here: "), row.reasons]),
+                    html.Div(
+                        [
+                            html.Span([html.Strong("Value: "), c.value_text(series)]),
+                            html.Span([html.Strong("Target: "), c.target_text(series)]),
+                            c.rag_badge(row.rag),
+                            c.direction_text(row.direction, period),
+                            spark_image(series),
+                        ],
+                        className="exception-facts",
+                    ),
+                    html.P([variation_icon(row.variation), " · ", assurance_icon(row.assurance)]),
+                    html.P(captions.get(row.kpi, ""), className="spc-caption"),
+                    html.P(
+                        [html.Strong(f"Commentary ({month_name(note[0])}): "), note[1]]
+                        if note
+                        else [
+                            html.Strong("No commentary", className="no-commentary"),
+                            ": ask the team for an explanation.",
+                        ],
+                        className="exception-commentary",
+                    ),
+                ],
+                className=f"exception exception-{row.rag or 'none'}",
+            )
+        )
+    return parts

@@ -1,0 +1,111 @@
+"""The scorecard: every KPI for one unit and period, grouped by stage of the child's journey."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+from dash import dcc, html
+
+from layouts import components as c
+from layouts import ids
+from layouts.charts import sparkline_svg
+from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio, switch
+from layouts.icons import assurance_icon, variation_icon
+from layouts.numbers import format_value
+from metrics.periods import month_name, period_label
+
+PERIOD_WORDS = {"month": "month", "quarter": "quarter", "ytd": "year to date", "year": "financial year"}
+
+
+def scorecard_page(org_choices, months, org: str, period: str, month: str, only: bool) -> list:
+    return [
+        html.H1("Scorecard"),
+        controls_bar(
+            dropdown("org", "Unit", org_choices, org),
+            radio("period", "Period", PERIOD_OPTIONS, period),
+            dropdown("month", "Month", month_options(months), month),
+            switch("only", "Show only red and amber indicators", only),
+        ),
+        html.Div(id=ids.content("scorecard"), className="page-content"),
+    ]
+
+
+def heading_for(org_name: str, period: str, month: str) -> str:
+    if period == "month":
+        return f"{org_name}: {month_name(month)}"
+    label = period_label(month, period)
+    if period == "ytd":
+        return f"{org_name}: year to date, to {month_name(month)}"
+    return f"{org_name}: {label} (to {month_name(month)})"
+
+
+def summary_line(card: pd.DataFrame) -> str:
+    counts = card["rag"].value_counts()
+    with_target = int(counts.get("red", 0) + counts.get("amber", 0) + counts.get("green", 0))
+    return (
+        f"{int(counts.get('red', 0))} red, {int(counts.get('amber', 0))} amber and "
+        f"{int(counts.get('green', 0))} green of {with_target} indicators with a target; "
+        f"{int(card['value'].notna().sum())} of {len(card)} indicators have a figure."
+    )
+
+
+def scorecard_content(
+    card: pd.DataFrame, shown: pd.DataFrame, org: str, org_name: str, period: str, month: str
+):
+    """The card: a summary sentence, then one table per stage (only ``shown`` rows)."""
+    download = c.download_link(
+        {"org": org, "period": period, "from": month, "to": month}, what="the scorecard"
+    )
+    parts = [
+        html.H2(heading_for(org_name, period, month), className="card-heading"),
+        html.P(summary_line(card), className="summary"),
+        html.P(download, className="downloads"),
+    ]
+    if shown.empty:
+        parts.append(c.empty_state("Nothing to show", "No indicator is red or amber for this choice."))
+    for stage, rows in shown.groupby("stage", sort=False):
+        parts.append(html.Section([html.H2(str(stage).capitalize()), _stage_table(rows, org, period, month)]))
+    return parts
+
+
+def kpi_link(row: pd.Series, org: str, month: str) -> dcc.Link:
+    query = urlencode({"kpi": row["kpi"], "org": org, "period": "month", "to": month})
+    return dcc.Link(row["kpi_name"], href=f"/kpi?{query}")
+
+
+def spark_image(row: pd.Series) -> html.Img:
+    values = [v for v in row["spark"] if v is not None]
+    unit = row["unit"]
+    alt = (
+        f"Last 13 months from {format_value(values[0], unit)} to {format_value(values[-1], unit)}"
+        if len(values) >= 2
+        else "Too few months to draw a trend"
+    )
+    return html.Img(src=sparkline_svg(row["spark"]), alt=alt, className="sparkline", width=120, height=32)
+
+
+def _note(row: pd.Series):
+    text = row.get("commentary")
+    if not isinstance(text, str) or not text:
+        return ""
+    return html.Details([html.Summary("Commentary"), html.P(text)], className="commentary")
+
+
+def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.Table:
+    columns = [
+        c.Column("Indicator", lambda r: kpi_link(r, org, month)),
+        c.Column("Value", c.value_text, numeric=True),
+        c.Column("Target", c.target_text, numeric=True),
+        c.Column("Status", lambda r: c.rag_badge(r.get("rag"))),
+        c.Column("Direction of travel", lambda r: c.direction_text(r.get("direction"), period)),
+        c.Column("Last 13 months", spark_image),
+        c.Column("Is the change real?", lambda r: variation_icon(r.get("variation"))),
+        c.Column("Will it meet the target?", lambda r: assurance_icon(r.get("assurance"))),
+        c.Column("England", lambda r: format_value(r.get("england_latest"), r["unit"]), numeric=True),
+        c.Column("Neighbours", lambda r: format_value(r.get("neighbours_latest"), r["unit"]), numeric=True),
+        c.Column("Notes", _note),
+    ]
+    return c.table(
+        rows, columns, caption=f"{rows['stage'].iloc[0].capitalize()} indicators", class_name="scorecard"
+    )
