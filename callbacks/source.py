@@ -7,9 +7,9 @@ request and nothing stale is ever shown; between loads every page is served from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from flask import current_app
 from flask_caching import Cache
 
@@ -27,10 +27,10 @@ class Source:
     """The database one app reads (read-only), and its engine, made on first use."""
 
     url: str
-    _engine: sa.Engine | None = field(default=None, repr=False)
+    _engine: Any = field(default=None, repr=False)
 
     @property
-    def engine(self) -> sa.Engine:
+    def engine(self) -> Any:
         if self._engine is None:
             self._engine = make_engine(self.url, read_only=True)
         return self._engine
