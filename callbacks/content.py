@@ -6,7 +6,7 @@ goes to the app's error handler, which logs it and says so plainly.
 
 from __future__ import annotations
 
-from dash import Input, Output, State, callback
+from dash import Input, Output, callback
 
 from callbacks import source
 from callbacks.view import ViewError, query_params, resolve_view
@@ -31,8 +31,12 @@ def org_name(code: str | None) -> str:
     return str(names.get(code, code))
 
 
-@callback(Output(ids.content("scorecard"), "children"), Input(ids.URL, "search"), State(ids.URL, "pathname"))
-def scorecard(search: str | None, pathname: str | None):
+@callback(
+    Output(ids.content("scorecard"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("scorecard"), "data"),
+)
+def scorecard(search: str | None, _ready: object = None):
     try:
         view = view_of("/", search)
         card = views.scorecard(
@@ -44,8 +48,10 @@ def scorecard(search: str | None, pathname: str | None):
     return scorecard_content(card, shown, view["org"], org_name(view["org"]), view["period"], view["month"])
 
 
-@callback(Output(ids.content("trend"), "children"), Input(ids.URL, "search"))
-def trend(search: str | None):
+@callback(
+    Output(ids.content("trend"), "children"), Input(ids.URL, "search"), Input(ids.ready("trend"), "data")
+)
+def trend(search: str | None, _ready: object = None):
     try:
         view = view_of("/kpi", search)
         dataset, catalogue, monthly = source.dataset(), source.catalogue(), source.monthly()
@@ -82,8 +88,10 @@ def trend(search: str | None):
     )
 
 
-@callback(Output(ids.content("compare"), "children"), Input(ids.URL, "search"))
-def compare(search: str | None):
+@callback(
+    Output(ids.content("compare"), "children"), Input(ids.URL, "search"), Input(ids.ready("compare"), "data")
+)
+def compare(search: str | None, _ready: object = None):
     try:
         view = view_of("/compare", search)
         kpi = source.catalogue()[view["kpi"]]

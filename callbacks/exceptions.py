@@ -21,8 +21,12 @@ def exception_report(view: dict[str, str | None]):
     return rows, notes, captions
 
 
-@callback(Output(ids.content("exceptions"), "children"), Input(ids.URL, "search"))
-def exceptions_view(search: str | None):
+@callback(
+    Output(ids.content("exceptions"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("exceptions"), "data"),
+)
+def exceptions_view(search: str | None, _ready: object = None):
     try:
         view = view_of("/exceptions", search)
         rows, notes, captions = exception_report(view)

@@ -363,6 +363,7 @@ TARGETS: tuple[tuple[str, str, float, float, str], ...] = (
 
 # --- Process changes: kpi ("*" = every KPI of the unit), org, period, note ---------------------
 PROCESS_CHANGES: tuple[tuple[str, str, str, str], ...] = (
+    ("*", "LA", "2019-04", "Improvement plan: weekly performance meetings and 95% visit targets"),
     ("ASSESSMENTS_45WD", "LA", "2018-10", "Assessment recovery plan: open assessments tracked weekly"),
     ("*", "MASH", RESTRUCTURE_MONTH, "Restructure of front door: new Front Door Assessment Team"),
     ("CP_VISITS_TIMELY", "LA", "2022-04", "Mobile working: visits recorded on tablets on the day"),

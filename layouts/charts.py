@@ -148,26 +148,33 @@ def spc_figure(rows: pd.DataFrame, unit: str, title: str, changes: pd.DataFrame 
     """XmR chart: values marked by signal (colour and shape), mean, process limits, changes."""
     fig = go.Figure()
     x = rows["period"].tolist()
-    provisional = rows.get("spc_provisional", pd.Series(False, index=rows.index)).fillna(False).astype(bool)
+    provisional = rows["spc_provisional"] == "yes"
     for column, name in (("spc_upper", "Upper process limit"), ("spc_lower", "Lower process limit")):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=rows[column],
-                name=name,
-                mode="lines",
-                line={"color": MID_GREY, "dash": "dash" if provisional.any() else "solid", "width": 1.5},
-                hovertext=_hover(rows[column], unit),
-                hoverinfo="text+name",
+        for part, dash, label in (
+            (~provisional, "solid", name),
+            (provisional, "dash", f"{name} (provisional)"),
+        ):
+            if not part.any():
+                continue
+            y = rows[column].where(part)
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    name=label,
+                    mode="lines",
+                    line={"color": MID_GREY, "dash": dash, "width": 1.5, "shape": "hvh"},
+                    hovertext=_hover(y, unit),
+                    hoverinfo="text+name",
+                )
             )
-        )
     fig.add_trace(
         go.Scatter(
             x=x,
             y=rows["spc_mean"],
             name="Mean",
             mode="lines",
-            line={"color": DARK_GREY, "width": 1.5},
+            line={"color": DARK_GREY, "width": 1.5, "shape": "hvh"},
             hovertext=_hover(rows["spc_mean"], unit),
             hoverinfo="text+name",
         )

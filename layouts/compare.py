@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from layouts import components as c
 from layouts import ids
@@ -24,6 +24,7 @@ def compare_page(kpi_choices, parent_choices, months, view: dict[str, str | None
             dropdown("from", "From", month_options(ascending), view["from"]),
             dropdown("to", "To", month_options(ascending), view["to"]),
         ),
+        dcc.Store(id=ids.ready("compare")),
         html.Div(id=ids.content("compare"), className="page-content"),
     ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from layouts import components as c
 from layouts import ids
@@ -21,6 +21,7 @@ def exceptions_page(org_choices, months, view: dict[str, str | None]) -> list:
             radio("period", "Period", PERIOD_OPTIONS, view["period"]),
             dropdown("month", "Month", month_options(months), view["month"]),
         ),
+        dcc.Store(id=ids.ready("exceptions")),
         html.Div(id=ids.content("exceptions"), className="page-content"),
     ]
 

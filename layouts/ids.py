@@ -21,3 +21,8 @@ def control(name: str) -> dict[str, str]:
 
 def content(page: str) -> dict[str, str]:
     return {"type": CONTENT, "page": page}
+
+
+def ready(page: str) -> dict[str, str]:
+    """A store inside each page: its arrival fires the page's content callback on first render."""
+    return {"type": "ready", "page": page}

@@ -20,6 +20,7 @@ def quality_page() -> list:
             "Each finding links to the indicator's trend.",
             className="summary",
         ),
+        dcc.Store(id=ids.ready("quality")),
         html.Div(id=ids.content("quality"), className="page-content"),
     ]
 

@@ -27,6 +27,7 @@ def scorecard_page(org_choices, months, org: str, period: str, month: str, only:
             dropdown("month", "Month", month_options(months), month),
             switch("only", "Show only red and amber indicators", only),
         ),
+        dcc.Store(id=ids.ready("scorecard")),
         html.Div(id=ids.content("scorecard"), className="page-content"),
     ]
 

@@ -33,6 +33,7 @@ def trend_page(kpi_choices, org_choices, months, view: dict[str, str | None]) ->
                 view["committee"] == "on",
             ),
         ),
+        dcc.Store(id=ids.ready("trend")),
         html.Div(id=ids.content("trend"), className="page-content"),
     ]
 

@@ -29,7 +29,7 @@ COMPARATORS = {
     "published": "Published (DfE)",
 }
 EXTRA_COLUMNS = ["tolerance", "direction", "kpi_name", "unit", "org_name", "months", "end_month"]
-EXTRA_COLUMNS += ["commentary"]
+EXTRA_COLUMNS += ["commentary", "spc_provisional"]
 EXPORT_COLUMNS = CONTRACT_COLUMNS + SPC_COLUMNS + list(COMPARATORS) + EXTRA_COLUMNS
 BENCHMARK_COLUMNS = ["kpi", "period", "comparator", "value", "symbol", "note"]
 CHANGE_COLUMNS = ["kpi", "org", "period", "note"]
@@ -136,7 +136,7 @@ def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue,
     rows = (
         _with_spc(rows, dataset, catalogue, polarity)
         if kind == "month"
-        else rows.assign(**_blank(SPC_COLUMNS))
+        else rows.assign(spc_provisional=None, **_blank(SPC_COLUMNS))
     )
     rows = _with_comparators(rows, dataset.benchmarks)
     rows["kpi_name"] = rows["kpi"].map(kpi_attributes(catalogue, "name"))
@@ -148,15 +148,19 @@ def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue,
     return rows.reset_index(drop=True)[EXPORT_COLUMNS]
 
 
+SPC_NUMBERS = ("spc_mean", "spc_lower", "spc_upper")
+
+
 def _blank(columns: list[str]) -> dict[str, object]:
-    return dict.fromkeys(columns)
+    """Empty columns: NaN for numbers (so they stay numeric), None for text."""
+    return {c: float("nan") if c in SPC_NUMBERS else None for c in columns}
 
 
 def _with_spc(
     rows: pd.DataFrame, dataset: Dataset, catalogue: Catalogue, polarity: pd.Series
 ) -> pd.DataFrame:
     """XmR limits and signals per KPI and unit; icons on each series' latest month."""
-    rows = rows.assign(_pol=polarity, **_blank(SPC_COLUMNS))
+    rows = rows.assign(_pol=polarity, spc_provisional=None, **_blank(SPC_COLUMNS))
     rows = rows.sort_values(["kpi", "org", "period"]).reset_index(drop=True)
     valued = rows[rows["value"].notna()]
     if valued.empty:
@@ -165,8 +169,9 @@ def _with_spc(
     rebase = rebase_flags(valued, dataset.process_changes)
     table = spc.spc_many(valued["value"], series, valued["_pol"], rebase=rebase).set_index(valued.index)
     for column, source in (("spc_mean", "mean"), ("spc_lower", "lower"), ("spc_upper", "upper")):
-        rows.loc[valued.index, column] = table[source]
+        rows.loc[valued.index, column] = table[source].astype(float)
     rows.loc[valued.index, "spc_signal"] = table["signal"]
+    rows.loc[valued.index, "spc_provisional"] = table["provisional"].map({True: "yes", False: "no"})
     for i in series[~series.duplicated(keep="last")].index:
         pol = rows.at[i, "_pol"]
         rows.at[i, "variation"] = (
