@@ -72,7 +72,8 @@ if mode == "floor":
     frame = pd.read_csv(figures, dtype=str, keep_default_na=False)
     rows = []
     for p, k, o, n, d, v in frame.itertuples(index=False):
-        rows.append((k, o, p, float(n) if n else None, float(d) if d else None, float(v) if v else None, None, 1, True))
+        num, den, val = (float(x) if x else None for x in (n, d, v))
+        rows.append((k, o, p, num, den, val, None, 1, True))
     cols = "kpi, org, period, numerator, denominator, value, commentary, load_id, is_current"
 start = time.perf_counter()
 if mode == "load":
@@ -90,7 +91,8 @@ else:
             for row in rows:
                 copy.write_row(row)
 seconds = time.perf_counter() - start
-print(json.dumps({{"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "peak_mb": peak}}))
 """
 
 
@@ -142,13 +144,16 @@ def main() -> None:
             load = measure("load", fresh_url(kind, folder, args.pg, "load"), orgs, figures)
             what = "raw sqlite3 executemany" if kind == "sqlite" else "psycopg COPY"
             print(
-                f"{kind}: floor ({what}, one transaction): {floor['seconds']:.2f} s, peak {floor['peak_mb']:.0f} MB"
+                f"{kind}: floor ({what}, one transaction): "
+                f"{floor['seconds']:.2f} s, peak {floor['peak_mb']:.0f} MB"
             )
             print(
-                f"{kind}: python -m data load (parse, validate, write): {load['seconds']:.2f} s, peak {load['peak_mb']:.0f} MB"
+                f"{kind}: python -m data load (parse, validate, write): "
+                f"{load['seconds']:.2f} s, peak {load['peak_mb']:.0f} MB"
             )
             print(
-                f"{kind}: ratio load / floor = {load['seconds'] / floor['seconds']:.2f} (goal on SQLite: at most 2.0)"
+                f"{kind}: ratio load / floor = {load['seconds'] / floor['seconds']:.2f} "
+                "(goal on SQLite: at most 2.0)"
             )
 
 
