@@ -1,0 +1,108 @@
+"""URL state parsing and the CSV API, with the app built by the factory (no browser)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from callbacks.view import ViewError, build_search, query_params, resolve_view
+from data.demo import build_demo_database
+from data.engine import make_engine
+from data.queries import read_dataset
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    build_demo_database(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo(demo_url):
+    engine = make_engine(demo_url, read_only=True)
+    yield read_dataset(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(demo_url):
+    from app import create_app
+
+    return create_app(demo_url).server.test_client()
+
+
+def test_defaults_are_filled_so_a_link_reproduces_the_view(demo, catalogue):
+    view = resolve_view("/", {}, demo, catalogue)
+    assert view == {"org": "LA", "period": "month", "month": "2026-09", "only": None}
+    trend = resolve_view("/kpi", {"kpi": "CP_PLANS"}, demo, catalogue)
+    assert (trend["from"], trend["to"], trend["period"]) == ("2023-10", "2026-09", "month")
+    assert build_search({"org": "LA", "x": None, "period": "month"}) == "?org=LA&period=month"
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "message"),
+    [
+        ("/", {"org": "NOPE"}, "there is no unit with the code 'NOPE'"),
+        ("/", {"period": "week"}, "the period must be one of month, quarter, year, ytd"),
+        ("/kpi", {"period": "year"}, "the period must be one of month, quarter"),
+        ("/kpi", {"kpi": "<script>"}, "there is no indicator with the code '<script>'"),
+        ("/kpi", {"to": "2024-13"}, "to must be a month written YYYY-MM, not '2024-13'"),
+        ("/kpi", {"from": "2025-01", "to": "2024-01"}, "the 'from' month is after the 'to' month"),
+        ("/", {"colour": "red"}, "the address has a setting this page does not use: 'colour'"),
+        ("/", {"only": "yes"}, "only must be 'on' or absent"),
+    ],
+)
+def test_bad_urls_get_a_plain_reason(demo, catalogue, page, params, message):
+    with pytest.raises(ViewError) as caught:
+        resolve_view(page, params, demo, catalogue)
+    assert str(caught.value) == message
+
+
+def test_over_long_query_is_refused():
+    with pytest.raises(ViewError, match="too long"):
+        query_params("?org=" + "A" * 5000)
+
+
+def test_api_serves_the_export(client):
+    response = client.get("/api/figures.csv?kpi=LAC_COUNT&period=year&from=2025-04")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["period"] for r in rows] == ["2025/26", "2026/27"]
+    assert rows[0]["notice"] == "Illustrative demo data, not real figures"
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("period=week", "period must be one of month, quarter, year, ytd"),
+        ("org=NOPE", "unknown org unit 'NOPE'"),
+        ("kpi=NOPE", "unknown KPI code 'NOPE'"),
+        ("from=June", "from must be a month written YYYY-MM, not 'June'"),
+        ("colour=red", "unknown parameter 'colour': use kpi, org, from, to, period"),
+    ],
+)
+def test_api_bad_parameters_get_400_with_one_line_reason(client, query, reason):
+    response = client.get(f"/api/figures.csv?{query}")
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == reason + "\n"
+
+
+def test_dataset_download_loads_back(client, tmp_path):
+    from data.demo_frames import build_demo
+    from data.load import load_files
+
+    text = client.get("/api/dataset.csv").get_data(as_text=True)
+    assert text.splitlines()[0] == "period,kpi,org,numerator,denominator,value,commentary"
+    copy = tmp_path / "dataset.csv"
+    copy.write_text(text)
+    (tmp_path / "orgs.csv").write_text(
+        client.get("/api/figures.csv?kpi=CP_PLANS").get_data(as_text=True)[:0] or ""
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'reload.db'}")
+    build_demo().orgs.to_csv(tmp_path / "orgs.csv", index=False)
+    summaries = load_files(engine, [tmp_path / "orgs.csv", copy], month="2026-09")
+    assert summaries[1].added == len(text.splitlines()) - 1
