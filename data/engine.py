@@ -77,7 +77,7 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> sa.Engine
 
 def _configure_sqlite(engine: sa.Engine, *, read_only: bool) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -88,5 +88,5 @@ def _configure_sqlite(engine: sa.Engine, *, read_only: bool) -> None:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn):
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -30,7 +30,7 @@ def exception_rows(card: pd.DataFrame) -> pd.DataFrame:
     rows = rows[rows["severity"] > 0].copy()
     rows["reasons"] = [
         "; ".join(
-            [REASONS["rag"].format(rag=r.rag.capitalize())] * (r.rag in RAG_WEIGHT)
+            [REASONS["rag"].format(rag=str(r.rag).capitalize())] * (r.rag in RAG_WEIGHT)
             + [REASONS["concern"]] * bool(r.concern)
             + [REASONS["fail"]] * bool(r.fail)
         )

@@ -8,7 +8,9 @@ the dashboard and a downloaded CSV can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics import spc
@@ -34,6 +36,9 @@ EXPORT_COLUMNS = CONTRACT_COLUMNS + SPC_COLUMNS + list(COMPARATORS) + EXTRA_COLU
 BENCHMARK_COLUMNS = ["kpi", "period", "comparator", "value", "symbol", "note"]
 CHANGE_COLUMNS = ["kpi", "org", "period", "note"]
 ORG_COLUMNS = ["code", "name", "parent", "type", "from", "closed"]
+REVISION_COLUMNS = ["kpi", "org", "period"]
+REVISION_COLUMNS += [f"{c}_{w}" for w in ("before", "after") for c in ("value", "numerator", "denominator")]
+REVISION_COLUMNS += ["file_name", "loaded_at"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -50,6 +55,9 @@ class Dataset:
     benchmarks: pd.DataFrame = field(default_factory=lambda: _empty(BENCHMARK_COLUMNS))
     process_changes: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
     notice: str = ""
+    # One row per revision of a figure: the values before and after, and the load (file, time)
+    # that made it. Empty when nothing was ever revised.
+    revisions: pd.DataFrame = field(default_factory=lambda: _empty(REVISION_COLUMNS))
 
 
 class ReportError(ValueError):
@@ -138,7 +146,8 @@ def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue,
         if kind == "month"
         else rows.assign(spc_provisional=None, **_blank(SPC_COLUMNS))
     )
-    rows = _with_comparators(rows, dataset.benchmarks)
+    flows = rows["kpi"].map(kpi_attributes(catalogue, "over_time")) == "sum"
+    rows = _with_comparators(rows, dataset.benchmarks, flows)
     rows["kpi_name"] = rows["kpi"].map(kpi_attributes(catalogue, "name"))
     rows["unit"] = rows["kpi"].map(kpi_attributes(catalogue, "unit"))
     names = dataset.orgs.drop_duplicates("code", keep="last").set_index("code")["name"]
@@ -151,7 +160,7 @@ def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue,
 SPC_NUMBERS = ("spc_mean", "spc_lower", "spc_upper")
 
 
-def _blank(columns: list[str]) -> dict[str, object]:
+def _blank(columns: list[str]) -> dict[str, Any]:
     """Empty columns: NaN for numbers (so they stay numeric), None for text."""
     return {c: float("nan") if c in SPC_NUMBERS else None for c in columns}
 
@@ -173,17 +182,13 @@ def _with_spc(
     rows.loc[valued.index, "spc_signal"] = table["signal"]
     rows.loc[valued.index, "spc_provisional"] = table["provisional"].map({True: "yes", False: "no"})
     for i in series[~series.duplicated(keep="last")].index:
-        pol = rows.at[i, "_pol"]
+        pol = str(rows.at[i, "_pol"])
         rows.at[i, "variation"] = (
             spc.variation(table.loc[[i]], pol) if table.at[i, "special"] else "common_cause"
         )
-        target = rows.at[i, "target"]
-        rows.at[i, "assurance"] = spc.assurance(
-            float(table.at[i, "lower"]),
-            float(table.at[i, "upper"]),
-            None if pd.isna(target) else float(target),
-            pol,
-        )
+        target = float(rows.at[i, "target"])  # type: ignore[arg-type]
+        lower, upper = float(table.at[i, "lower"]), float(table.at[i, "upper"])  # type: ignore[arg-type]
+        rows.at[i, "assurance"] = spc.assurance(lower, upper, None if np.isnan(target) else target, pol)
     return rows.drop(columns="_pol")
 
 
@@ -198,11 +203,17 @@ def rebase_flags(rows: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
     return flags
 
 
-def _with_comparators(rows: pd.DataFrame, benchmarks: pd.DataFrame) -> pd.DataFrame:
-    """England, region, neighbours and published values for each row's KPI and end month."""
+def _with_comparators(rows: pd.DataFrame, benchmarks: pd.DataFrame, flows: pd.Series) -> pd.DataFrame:
+    """England, region, neighbours and published values for each row's KPI and end month.
+
+    A flow (a KPI summed over time, such as children starting care) is published as the total
+    for the 12 months ending that month, so it is only set on rows covering 12 months.
+    """
+    comparable = ~flows.to_numpy(dtype=bool) | (rows["months"] == 12).to_numpy()
     for column, comparator in COMPARATORS.items():
         chosen = benchmarks[benchmarks["comparator"] == comparator]
         lookup = dict(zip(zip(chosen["kpi"], chosen["period"], strict=True), chosen["value"], strict=True))
-        rows[column] = [lookup.get(k) for k in zip(rows["kpi"], rows["end_month"], strict=True)]
+        keys = zip(rows["kpi"], rows["end_month"], comparable, strict=True)
+        rows[column] = [lookup.get((kpi, month)) if ok else None for kpi, month, ok in keys]
         rows[column] = rows[column].astype(float)
     return rows

@@ -6,6 +6,8 @@ export and ``/api/figures.csv``, so a number on screen always equals the downloa
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from metrics import spc
@@ -64,7 +66,58 @@ def scorecard(
         else [None] * SPARK_MONTHS
         for k in card["kpi"]
     ]
+    return with_latest_benchmarks(card, dataset.benchmarks, catalogue, month)
+
+
+SCORECARD_COMPARATORS = {"england": "England", "neighbours": "Statistical neighbours"}
+"""The comparators a scorecard row shows: field prefix -> comparator name."""
+
+
+def with_latest_benchmarks(
+    card: pd.DataFrame, benchmarks: pd.DataFrame, catalogue: Catalogue, month: str
+) -> pd.DataFrame:
+    """Each KPI's latest England and neighbour figures at or before ``month``, and how we compare.
+
+    Adds, for ``england`` and ``neighbours``: ``*_latest`` (the value), ``*_period`` (the month it
+    refers to), ``*_when`` (that month in words; "year to ..." for a flow, published as a 12-month
+    total) and ``*_vs`` ("better", "worse", "the same" by the KPI's polarity; empty when the KPI
+    has no polarity or the row's figure does not cover the same span as the benchmark).
+    """
+    polarity = {k.code: k.polarity for k in catalogue}
+    flows = {k.code for k in catalogue if k.over_time == "sum"}
+    known = benchmarks[benchmarks["value"].notna() & (benchmarks["period"] <= month)]
+    known = known.sort_values("period")
+    card = card.copy()
+    months = card["months"] if "months" in card else pd.Series(float("nan"), index=card.index)
+    for prefix, comparator in SCORECARD_COMPARATORS.items():
+        latest = known[known["comparator"] == comparator].drop_duplicates("kpi", keep="last")
+        latest = latest.set_index("kpi")
+        card[f"{prefix}_latest"] = card["kpi"].map(latest["value"]).astype(float)
+        card[f"{prefix}_period"] = card["kpi"].map(latest["period"])
+        card[f"{prefix}_when"] = [
+            ("year to " if k in flows else "") + month_name(p) if isinstance(p, str) else ""
+            for k, p in zip(card["kpi"], card[f"{prefix}_period"], strict=True)
+        ]
+        card[f"{prefix}_vs"] = [
+            versus(v, b, polarity.get(k, "none")) if k not in flows or m == 12 else ""
+            for k, v, b, m in zip(card["kpi"], card["value"], card[f"{prefix}_latest"], months, strict=True)
+        ]
     return card
+
+
+def versus(value: float | None, benchmark: float | None, polarity: str) -> str:
+    """Whether ``value`` is better or worse than ``benchmark`` by polarity ("" when it cannot say).
+
+    Values that agree to one decimal place (the precision figures are published to) are "the same".
+    """
+    if polarity not in ("up", "down") or value is None or benchmark is None:
+        return ""
+    ours, theirs = float(value), float(benchmark)
+    if math.isnan(ours) or math.isnan(theirs):
+        return ""
+    if round(ours, 1) == round(theirs, 1):
+        return "the same"
+    return "better" if (ours > theirs) == (polarity == "up") else "worse"
 
 
 def exceptions_only(card: pd.DataFrame) -> pd.DataFrame:
@@ -136,8 +189,63 @@ def process_changes_for(dataset: Dataset, kpi: str, org: str) -> pd.DataFrame:
     return changes[(changes["org"] == org) & changes["kpi"].isin([kpi, "*"])]
 
 
-def benchmark_footnotes(dataset: Dataset, kpi: str) -> list[str]:
-    """Why a published comparator is missing in a year (EES symbols such as suppression)."""
+NO_FIGURE_FOR = "; no figure for "
+
+
+def benchmark_footnotes(
+    dataset: Dataset,
+    kpi: str,
+    start: str | None = None,
+    end: str | None = None,
+    hidden: tuple[str, ...] = (),
+) -> list[str]:
+    """Why a comparator is missing in a year (EES symbols such as suppression), oldest first.
+
+    Also which statistical neighbours had no figure where the average covers fewer than all ten.
+    Only months from ``start`` to ``end`` (``YYYY-MM``, either may be None) and comparators not
+    ``hidden`` (the committee view hides some).
+    """
     bench = dataset.benchmarks
-    missing = bench[(bench["kpi"] == kpi) & bench["value"].isna() & bench["note"].notna()]
-    return [f"{r.comparator}, {month_name(r.period)}: {r.note}" for r in missing.itertuples()]
+    chosen = bench[(bench["kpi"] == kpi) & bench["note"].notna() & ~bench["comparator"].isin(hidden)]
+    if start:
+        chosen = chosen[chosen["period"] >= start]
+    if end:
+        chosen = chosen[chosen["period"] <= end]
+    chosen = chosen.sort_values(["period", "comparator"])
+    notes = []
+    for comparator, period, value, note in zip(
+        chosen["comparator"], chosen["period"], chosen["value"], chosen["note"], strict=True
+    ):
+        when = f"{comparator}, {month_name(str(period))}"
+        if pd.isna(value):
+            notes.append(f"{when}: no figure: {note}")
+        elif NO_FIGURE_FOR in str(note):
+            absent = str(note).split(NO_FIGURE_FOR, 1)[1].split("; DfE ", 1)[0]
+            notes.append(f"{when}: average without {absent}")
+    return notes
+
+
+def comparator_notes(
+    dataset: Dataset, kpi: Kpi, rows: pd.DataFrame, hidden: tuple[str, ...] = ()
+) -> list[str]:
+    """Plain-English notes on the comparator lines of a trend chart: which are hidden and why."""
+    bench = dataset.benchmarks
+    loaded = set(bench.loc[bench["kpi"] == kpi.code, "comparator"])
+    notes = []
+    if hidden:
+        notes.append(
+            "Committee view: only our figures, England and the statistical neighbours are shown; "
+            f"hidden: {', '.join(hidden)}."
+        )
+    columns = [c for c in ("england", "region", "neighbours", "published") if c in rows]
+    if kpi.over_time == "sum" and loaded and not any(rows[c].notna().any() for c in columns):
+        notes.append(
+            "The published figures for this indicator are totals for the year to 31 March, so they "
+            "are compared with whole financial years only, not with months or quarters."
+        )
+    if kpi.unit == "count" and any(rows[c].notna().any() for c in ("england", "region") if c in rows):
+        notes.append(
+            "England and region figures are totals for far more children than one council's, so they "
+            "are in the table, not drawn on the chart."
+        )
+    return notes
