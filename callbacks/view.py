@@ -12,7 +12,7 @@ from metrics.catalogue import Catalogue
 from metrics.orgtree import root
 from metrics.periods import PERIOD_KINDS, add_months, parse_month
 from metrics.report import Dataset
-from metrics.views import latest_month
+from metrics.views import busiest_parent, latest_month
 
 PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/": ("org", "period", "month", "only"),
@@ -68,9 +68,13 @@ def resolve_view(
     view: dict[str, str | None] = {n: params.get(n) for n in names}
     latest = latest_month(dataset) or ""
     codes = set(dataset.orgs["code"]) if not dataset.orgs.empty else set()
+    if "kpi" in view:
+        view["kpi"] = view["kpi"] or _default_kpi(dataset, catalogue, page)
+        if view["kpi"] not in catalogue:
+            raise ViewError(f"there is no indicator with the code {view['kpi']!r}")
     if "org" in view:
-        default = _default_parent(dataset) if page == "/compare" else (root(dataset.orgs) if codes else None)
-        view["org"] = view["org"] or default
+        default = busiest_parent(dataset, view["kpi"] or "") if page == "/compare" else None
+        view["org"] = view["org"] or default or (root(dataset.orgs) if codes else None)
         if view["org"] and view["org"] not in codes:
             raise ViewError(f"there is no unit with the code {view['org']!r}")
     if "period" in view:
@@ -78,15 +82,12 @@ def resolve_view(
         view["period"] = view["period"] or "month"
         if view["period"] not in allowed:
             raise ViewError(f"the period must be one of {', '.join(allowed)}")
-    if "kpi" in view:
-        view["kpi"] = view["kpi"] or _default_kpi(dataset, catalogue, page)
-        if view["kpi"] not in catalogue:
-            raise ViewError(f"there is no indicator with the code {view['kpi']!r}")
     for name in ("month", "to"):
         if name in view:
             view[name] = _month(view[name], name) or latest or None
     if "from" in view:
-        default_from = add_months(view["to"], -12 * TREND_YEARS + 1) if view.get("to") else None
+        years = 1 if page == "/compare" else TREND_YEARS
+        default_from = add_months(view["to"], -12 * years + 1) if view.get("to") else None
         view["from"] = _month(view["from"], "from") or default_from
         if view["from"] and view["to"] and view["from"] > view["to"]:
             raise ViewError("the 'from' month is after the 'to' month")
@@ -106,19 +107,13 @@ def _month(raw: str | None, name: str) -> str | None:
 
 
 def _default_kpi(dataset: Dataset, catalogue: Catalogue, page: str) -> str:
-    loaded = set(dataset.figures["kpi"]) if not dataset.figures.empty else set()
-    for kpi in catalogue:
-        if kpi.code in loaded and (page != "/compare" or kpi.polarity != "none"):
-            return kpi.code
-    return next(iter(catalogue)).code
-
-
-def _default_parent(dataset: Dataset) -> str | None:
-    """The first service (a unit whose parent is the authority and that has children)."""
-    if dataset.orgs.empty:
-        return None
-    orgs = dataset.orgs
-    parents = set(orgs["parent"])
-    top = root(orgs)
-    services = orgs[(orgs["parent"] == top) & orgs["code"].isin(parents)].sort_values("name")
-    return str(services["code"].iloc[0]) if len(services) else top
+    """The first KPI with figures (on the comparison page: with a target and loaded for teams)."""
+    figures = dataset.figures
+    if page == "/compare" and not figures.empty:
+        below_root = figures[figures["org"] != root(dataset.orgs)]
+        units = below_root.groupby("kpi")["org"].nunique()
+        targeted = [k.code for k in catalogue if k.polarity != "none" and k.code in units.index]
+        if targeted:
+            return max(targeted, key=lambda code: (units[code], -targeted.index(code)))
+    loaded = set(figures["kpi"]) if not figures.empty else set()
+    return next((k.code for k in catalogue if k.code in loaded), next(iter(catalogue)).code)

@@ -46,7 +46,13 @@ def compare_content(rows: pd.DataFrame, kpi: Kpi, org: str, org_name: str, start
     grid = rows.pivot_table(index="org_name", columns="period", values="value", aggfunc="last")
     status = rows.pivot_table(index="org_name", columns="period", values="rag", aggfunc="last")
     head = html.Thead(
-        html.Tr([html.Th("Team", scope="col")] + [html.Th(month_name(m), scope="col") for m in months])
+        html.Tr(
+            [html.Th("Team", scope="col")]
+            + [
+                html.Th(html.Abbr(month_name(m)[:3] + " " + m[:4], title=month_name(m)), scope="col")
+                for m in months
+            ]
+        )
     )
     body = []
     for team in grid.index:

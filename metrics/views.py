@@ -33,6 +33,19 @@ def available_months(dataset: Dataset) -> list[str]:
     return sorted(dataset.figures["period"].unique(), reverse=True)
 
 
+def busiest_parent(dataset: Dataset, kpi: str) -> str | None:
+    """The unit with the most children holding their own figures for ``kpi`` in the latest month."""
+    figures = dataset.figures
+    mine = figures[figures["kpi"] == kpi]
+    if mine.empty:
+        return None
+    month = str(mine["period"].max())
+    latest = mine.loc[mine["period"] == month, "org"]
+    parents = dataset.orgs.drop_duplicates("code", keep="last").set_index("code")["parent"]
+    counts = latest.map(parents).loc[lambda s: s.fillna("") != ""].value_counts()
+    return str(counts.index[0]) if len(counts) else None
+
+
 def scorecard(
     dataset: Dataset, catalogue: Catalogue, monthly: pd.DataFrame, org: str, period: str, month: str
 ) -> pd.DataFrame:
@@ -226,17 +239,18 @@ def benchmark_footnotes(
 
 
 def comparator_notes(
-    dataset: Dataset, kpi: Kpi, rows: pd.DataFrame, hidden: tuple[str, ...] = ()
+    dataset: Dataset, kpi: Kpi, rows: pd.DataFrame, hidden: tuple[str, ...] = (), *, committee: bool = False
 ) -> list[str]:
-    """Plain-English notes on the comparator lines of a trend chart: which are hidden and why."""
+    """Plain-English notes on the comparator lines of a trend chart: which are hidden and why.
+
+    ``hidden`` names the lines the committee view took off this chart.
+    """
     bench = dataset.benchmarks
     loaded = set(bench.loc[bench["kpi"] == kpi.code, "comparator"])
     notes = []
-    if hidden:
-        notes.append(
-            "Committee view: only our figures, England and the statistical neighbours are shown; "
-            f"hidden: {', '.join(hidden)}."
-        )
+    if committee:
+        shown = "Committee view: only our figures, England and the statistical neighbours are shown"
+        notes.append(f"{shown}; hidden: {', '.join(hidden)}." if hidden else f"{shown}.")
     columns = [c for c in ("england", "region", "neighbours", "published") if c in rows]
     if kpi.over_time == "sum" and loaded and not any(rows[c].notna().any() for c in columns):
         notes.append(
