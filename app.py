@@ -1,19 +1,21 @@
 """The dashboard: ``create_app(database_url)`` builds a Dash app; ``server`` is for gunicorn.
 
 ``python app.py`` serves on HOST:PORT (default 127.0.0.1:8050). Debug mode is off unless
-DASH_DEBUG=1 is set, and it is refused outright when FLASK_ENV or DASHBOARD_ENV is production.
+DASH_DEBUG=1 is set, and it is refused outright when FLASK_ENV or DASHBOARD_ENV is production
+or HOST is not a loopback address. Under gunicorn (``app:server``) debug is never on.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 
 from dash import Dash
 from flask import Response
 
 import callbacks
-from callbacks import pages, source
+from callbacks import guard, pages, source
 from data.engine import default_url
 from layouts import shell
 
@@ -57,12 +59,13 @@ def create_app(database_url: str | None = None, *, cache_config: dict | None = N
     app.index_string = shell.INDEX_STRING
     app.layout = shell.shell
     app.validation_layout = shell.validation_layout()
+    callbacks.attach(app)
     server = app.server
+    server.debug = False  # FLASK_DEBUG in the environment must not turn it on; only app.run(debug=...)
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    guard.install(app)
     server.extensions[source.EXTENSION] = source.Source(database_url or default_url())
-    source.cache.init_app(
-        server, config=cache_config or {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600}
-    )
+    source.cache.init_app(server, config=cache_config or source.CACHE_CONFIG)
     callbacks.register(server)
 
     @server.after_request
@@ -74,13 +77,18 @@ def create_app(database_url: str | None = None, *, cache_config: dict | None = N
     return app
 
 
-def debug_requested() -> bool:
-    """Debug only when asked for, and never where the environment says production."""
-    wanted = os.environ.get("DASH_DEBUG", "").lower() in ("1", "true", "yes")
-    production = "production" in (os.environ.get("FLASK_ENV", ""), os.environ.get("DASHBOARD_ENV", ""))
-    if wanted and production:
+def debug_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Debug only when asked for (DASH_DEBUG=1), only on a loopback address, and never where the
+    environment says production: the debugger runs any code a browser sends it."""
+    env = os.environ if environ is None else environ
+    if env.get("DASH_DEBUG", "").strip().lower() not in ("1", "true", "yes", "on"):
+        return False
+    stages = {env.get(name, "").strip().lower() for name in ("FLASK_ENV", "DASHBOARD_ENV")}
+    if stages & {"production", "prod", "live"}:
         raise SystemExit("refusing to run in debug mode: the environment says production")
-    return wanted
+    if env.get("HOST", "127.0.0.1").strip() not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("refusing to run in debug mode on a non-loopback address (HOST)")
+    return True
 
 
 server = create_app().server

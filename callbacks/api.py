@@ -17,6 +17,7 @@ from metrics.report import ReportError, ReportQuery, figures_report
 
 FIGURE_PARAMS = ("kpi", "org", "from", "to", "period")
 MAX_VALUES = 200
+MAX_CODE = 64  # the longest KPI or org unit code the database holds
 
 
 class BadRequest(ValueError):
@@ -27,6 +28,8 @@ def _values(name: str) -> list[str]:
     values = [v for raw in request.args.getlist(name) for v in raw.split(",") if v.strip()]
     if len(values) > MAX_VALUES:
         raise BadRequest(f"too many values for {name}")
+    if any(len(v) > MAX_CODE for v in values):
+        raise BadRequest(f"a {name} code is at most {MAX_CODE} characters")
     return [v.strip() for v in values]
 
 
@@ -49,7 +52,8 @@ def _csv(text: str, name: str) -> Response:
 
 
 def bad_request(reason: str) -> Response:
-    return Response(reason.splitlines()[0] + "\n", status=400, mimetype="text/plain")
+    line = (reason.splitlines() or ["bad request"])[0][:300]  # one short line, whatever was sent
+    return Response(line + "\n", status=400, mimetype="text/plain")
 
 
 def figures_csv() -> Response:

@@ -1,12 +1,13 @@
 """Page content: each callback reads the URL, fetches, computes with ``metrics``, renders.
 
 Domain errors (a bad URL, an unknown unit) become a plain message in the page; anything else
-goes to the app's error handler, which logs it and says so plainly.
+goes to the app's error handler, which logs it and says so plainly. Dash gets each page's
+content through the per-view cache (:func:`callbacks.source.view_callback`).
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output
 
 from callbacks import source
 from callbacks.view import ViewError, query_params, resolve_view
@@ -18,6 +19,8 @@ from metrics import spc, views
 from metrics.orgtree import UnknownOrg
 from metrics.report import ReportError
 
+COMMITTEE_HIDES = {"region": "Region", "published": "Published (DfE)"}
+"""Comparator lines the committee view hides: row column -> name."""
 DOMAIN_ERRORS = (ViewError, UnknownOrg, ReportError, spc.SpcError)
 
 
@@ -31,7 +34,7 @@ def org_name(code: str | None) -> str:
     return str(names.get(code, code))
 
 
-@callback(
+@source.view_callback(
     Output(ids.content("scorecard"), "children"),
     Input(ids.URL, "search"),
     Input(ids.ready("scorecard"), "data"),
@@ -40,7 +43,12 @@ def scorecard(search: str | None, _ready: object = None):
     try:
         view = view_of("/", search)
         card = views.scorecard(
-            source.dataset(), source.catalogue(), source.monthly(), view["org"], view["period"], view["month"]
+            source.dataset(),
+            source.catalogue(),
+            source.monthly_for(org=view["org"]),
+            view["org"],
+            view["period"],
+            view["month"],
         )
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
@@ -48,14 +56,15 @@ def scorecard(search: str | None, _ready: object = None):
     return scorecard_content(card, shown, view["org"], org_name(view["org"]), view["period"], view["month"])
 
 
-@callback(
+@source.view_callback(
     Output(ids.content("trend"), "children"), Input(ids.URL, "search"), Input(ids.ready("trend"), "data")
 )
 def trend(search: str | None, _ready: object = None):
     try:
         view = view_of("/kpi", search)
-        dataset, catalogue, monthly = source.dataset(), source.catalogue(), source.monthly()
+        dataset, catalogue = source.dataset(), source.catalogue()
         kpi = catalogue[view["kpi"]]
+        monthly = source.monthly_for(kpi=kpi.code)  # the trend and the breakdown need no other KPI
         rows = views.trend(
             dataset, catalogue, monthly, kpi.code, view["org"], view["period"], view["from"], view["to"]
         )
@@ -68,11 +77,17 @@ def trend(search: str | None, _ready: object = None):
         breakdown = views.breakdown(dataset, catalogue, monthly, kpi.code, view["org"], latest)
         caption = views.spc_caption(dataset, rows, kpi) if view["period"] == "month" else ""
         changes = views.process_changes_for(dataset, kpi.code, view["org"])
-        footnotes = views.benchmark_footnotes(dataset, kpi.code)
+        hidden: tuple[str, ...] = ()
+        if view["committee"]:  # only the authority, England and the statistical neighbours
+            hidden = tuple(name for column, name in COMMITTEE_HIDES.items() if rows[column].notna().any())
+            rows = rows.assign(**dict.fromkeys(COMMITTEE_HIDES, float("nan")))
+        shown = (rows["end_month"].min(), rows["end_month"].max())
+        footnotes = views.benchmark_footnotes(
+            dataset, kpi.code, *shown, hidden=tuple(COMMITTEE_HIDES.values()) if view["committee"] else ()
+        )
+        notes = views.comparator_notes(dataset, kpi, rows, hidden, committee=bool(view["committee"]))
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
-    if view["committee"]:
-        rows = rows.assign(region=float("nan"))
     return trend_content(
         rows,
         kpi,
@@ -85,10 +100,11 @@ def trend(search: str | None, _ready: object = None):
         caption,
         changes,
         footnotes,
+        notes,
     )
 
 
-@callback(
+@source.view_callback(
     Output(ids.content("compare"), "children"), Input(ids.URL, "search"), Input(ids.ready("compare"), "data")
 )
 def compare(search: str | None, _ready: object = None):

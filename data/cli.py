@@ -1,4 +1,4 @@
-"""The command line: ``python -m data load|validate|export|history|demo|backup``.
+"""The command line: ``python -m data load|validate|export|history|check|demo|backup|config``.
 
 A thin wrapper: each command parses its arguments, calls one library function and turns typed
 errors into ``FILE:ROW:COLUMN: message`` lines. Exit status 0 success, 1 invalid input
@@ -12,16 +12,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
+from data import authority
 from data.backup import BackupError, backup_database
 from data.engine import NoDatabase, default_url, make_engine
 from data.export import export_csv
+from data.findings import read_findings
 from data.load import load_files
 from data.problems import InvalidInput
 from data.queries import read_dataset, read_loads
 from metrics.catalogue import load_catalogue
 from metrics.orgtree import UnknownOrg
 from metrics.periods import PERIOD_KINDS, parse_month
-from metrics.report import ReportError, ReportQuery, figures_report
+from metrics.quality import has_errors, run_checks
+from metrics.report import ReportError, ReportQuery, figures_report, monthly_figures
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -65,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         "history", help="list the loads", description="list the loads, newest first"
     )
     history.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    check = commands.add_parser(
+        "check",
+        help="run the data-quality checks; exit 1 if any finding is an error",
+        description="run the data-quality checks on the current data and list every finding; "
+        "exit status 1 when any finding has severity error, else 0",
+    )
+    check.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    config = commands.add_parser(
+        "config",
+        help="set or show the authority that EES benchmarks are loaded for",
+        description="set (--la) or show the authority that EES benchmark files are loaded for",
+    )
+    config.add_argument("--la", metavar="CODE", help="new (E06000019) or old (884) LA code")
+    config.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="(re)build the bundled demo database")
     demo.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
@@ -109,6 +128,14 @@ def cmd_load(args: argparse.Namespace, url: str, dry_run: bool = False) -> int:
         print(summary)
     if dry_run:
         print(f"{len(summaries)} file(s) valid: nothing was written")
+    load_ids = [s.load_id for s in summaries if s.load_id is not None]
+    found = read_findings(engine, max(load_ids)) if load_ids and not dry_run else None
+    if found is not None and len(found):
+        errors = int((found["severity"] == "error").sum())
+        print(
+            f"{len(found)} new data-quality finding(s), {errors} error(s): "
+            "'python -m data history' lists them, 'python -m data check' lists every current one"
+        )
     return EXIT_OK
 
 
@@ -135,18 +162,51 @@ def cmd_export(args: argparse.Namespace, url: str) -> int:
 
 
 def cmd_history(args: argparse.Namespace, url: str) -> int:
-    loads = read_loads(make_engine(url, read_only=True))
+    engine = make_engine(url, read_only=True)
+    loads = read_loads(engine)
     if loads.empty:
         print("no loads yet")
         return EXIT_OK
-    for row in loads.itertuples():
+    findings = read_findings(engine)
+    by_load: dict[int, list[str]] = {}
+    for load_id, line in zip(findings["load_id"].tolist(), finding_lines(findings), strict=True):
+        by_load.setdefault(int(load_id), []).append(line)
+    for row in loads.to_dict("records"):
         print(
-            f"{row.id:>4}  {row.loaded_at}  {row.file_name}  {row.kind}  sha256 {row.sha256}  "
-            f"by {row.loaded_by}  "
-            f"added {row.rows_added}, revised {row.rows_revised}, unchanged {row.rows_unchanged}"
-            + (f"  ({row.note})" if row.note else "")
+            f"{row['id']:>4}  {row['loaded_at']}  {row['file_name']}  {row['kind']}  sha256 {row['sha256']}  "
+            f"by {row['loaded_by']}  "
+            f"added {row['rows_added']}, revised {row['rows_revised']}, unchanged {row['rows_unchanged']}"
+            + (f"  ({row['note']})" if row["note"] else "")
         )
+        for line in by_load.get(int(row["id"]), []):
+            print(f"      {line}")
     return EXIT_OK
+
+
+def finding_lines(findings: pd.DataFrame) -> list[str]:
+    """``SEVERITY check KPI ORG PERIOD: message``, one line per finding."""
+    return [
+        f"{severity.upper()} {check} {kpi} {org} {period or '-'}: {message}"
+        for severity, check, kpi, org, period, message in findings[
+            ["severity", "check", "kpi", "org", "period", "message"]
+        ].itertuples(index=False, name=None)
+    ]
+
+
+def cmd_check(args: argparse.Namespace, url: str) -> int:
+    """Every current finding, one per line; exit 1 when any is an error."""
+    dataset = read_dataset(make_engine(url, read_only=True))
+    catalogue = load_catalogue()
+    findings = run_checks(dataset, catalogue, monthly_figures(dataset, catalogue))
+    for line in finding_lines(findings):
+        print(line)
+    counts = findings["severity"].value_counts()
+    print(
+        f"{len(findings)} finding(s): "
+        + ", ".join(f"{int(counts.get(s, 0))} {s}(s)" for s in ("error", "warning", "info")),
+        file=sys.stderr,
+    )
+    return EXIT_INVALID if has_errors(findings) else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
@@ -161,11 +221,38 @@ def cmd_backup(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_config(args: argparse.Namespace, url: str) -> int:
+    if args.la is None:
+        try:
+            with make_engine(url, read_only=True).connect() as conn:
+                print(authority.describe(conn))
+        except NoDatabase:
+            print(f"no authority is configured: {authority.CONFIGURE}")
+        return EXIT_OK
+    from data.migrate import ensure_schema
+
+    with make_engine(url).begin() as conn:
+        ensure_schema(conn)
+        try:
+            before, la = authority.configure(conn, args.la)
+        except authority.UnknownAuthority as exc:
+            raise UsageError(f"unknown LA code {args.la!r}: {exc}") from exc
+        print(authority.describe(conn))
+    if before and before != la.old_code:
+        print(
+            f"note: benchmarks loaded before are for the authority {before}: load the EES files again "
+            f"for {la.name}'s region, neighbours and published figures"
+        )
+    return EXIT_OK
+
+
 COMMANDS = {
     "load": cmd_load,
     "validate": cmd_validate,
     "export": cmd_export,
     "history": cmd_history,
+    "check": cmd_check,
     "demo": cmd_demo,
     "backup": cmd_backup,
+    "config": cmd_config,
 }

@@ -8,7 +8,9 @@ failing half-way. PostgreSQL goes through psycopg 3.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -19,6 +21,18 @@ BUSY_TIMEOUT_MS = 30_000
 
 class NoDatabase(RuntimeError):
     """A read-only open of a SQLite file that does not exist."""
+
+
+class ReadOnlyOpenError(RuntimeError):
+    """A SQLite database in WAL mode that this process can neither open read-only nor share."""
+
+
+WAL_READ_ONLY = (
+    "cannot open the SQLite database read-only: in WAL mode SQLite needs its -wal and -shm files "
+    "beside the database, or write access to the folder to create them. Give this user write "
+    "access to the folder (the database file itself can stay read-only), or use PostgreSQL "
+    "(see docs/operations.md)"
+)
 
 
 def default_url() -> str:
@@ -51,21 +65,34 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> sa.Engine
     """An engine for ``url`` (default: :func:`default_url`).
 
     ``read_only`` opens SQLite files read-only (the web process never needs to write) and sets
-    PostgreSQL sessions to read-only transactions.
+    PostgreSQL sessions to read-only, repeatable-read transactions (one snapshot per transaction,
+    as SQLite's WAL readers already have).
     """
     url = normalise_url(url or default_url())
     if not is_sqlite(url):
-        options = "-c default_transaction_read_only=on" if read_only else ""
-        args = {"options": options} if options else {}
-        return sa.create_engine(url, pool_pre_ping=True, connect_args=args)
+        if not read_only:
+            return sa.create_engine(url, pool_pre_ping=True)
+        # Read-only sessions, and one snapshot per transaction: a page reads several tables and
+        # must see them as of one moment, never half a load that commits in between.
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            isolation_level="REPEATABLE READ",
+            connect_args={"options": "-c default_transaction_read_only=on"},
+        )
     path = sqlite_path(url)
     if read_only and path is not None:
         if not path.exists():
             raise NoDatabase(
                 f"no database at {path}: build the demo (python -m data demo) or load files first"
             )
+        uri = f"file:{quote(str(path))}?mode=ro"  # quoted: a '#', '?' or '%' in a folder name is fine
         engine = sa.create_engine(
-            f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+            "sqlite://",
+            creator=lambda: sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            ),
+            poolclass=sa.pool.QueuePool,
         )
     else:
         if path is not None:
@@ -85,6 +112,13 @@ def _configure_sqlite(engine: sa.Engine, *, read_only: bool) -> None:
         if not read_only:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+        else:
+            try:
+                cursor.execute("PRAGMA schema_version")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                raise ReadOnlyOpenError(WAL_READ_ONLY) from exc
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

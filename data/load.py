@@ -12,19 +12,24 @@ import getpass
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
 
 from data import schema
+from data.findings import check_and_record
 from data.migrate import ensure_schema
 from data.problems import InvalidInput, Problem
 from data.queries import read_orgs
 from data.readers import RawTable, read_table
 from data.validate import VALIDATORS, Context, check_columns, detect_kind
 from metrics.catalogue import Catalogue, load_catalogue
+
+if TYPE_CHECKING:
+    from data.ees_load import EesBatch
 
 Progress = Callable[[int, int], None]
 CHUNK = 50_000
@@ -84,17 +89,28 @@ def load_files(
             ensure_schema(conn, catalogue)
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_LOAD_LOCK)))
+            from data.ees_load import EesBatch  # builds on write_rows below
+
+            batch = EesBatch(paths)  # EES files are read together: rates need the LA file's population
             for path in paths:
                 try:
                     summaries.append(
                         load_file(
-                            conn, path, catalogue, user=user, month=month or this_month(), progress=progress
+                            conn,
+                            path,
+                            catalogue,
+                            user=user,
+                            month=month or this_month(),
+                            progress=progress,
+                            ees_batch=batch,
                         )
                     )
                 except InvalidInput as exc:
                     problems.extend(exc.problems)
             if problems:
                 raise InvalidInput(problems)
+            if not dry_run:
+                summaries = _record_findings(conn, summaries, catalogue, month or this_month())
         except BaseException:
             transaction.rollback()
             raise
@@ -105,6 +121,25 @@ def load_files(
     return summaries
 
 
+def _record_findings(
+    conn: sa.Connection, summaries: list[LoadSummary], catalogue: Catalogue, month: str
+) -> list[LoadSummary]:
+    """Run the data-quality checks on the database as loaded; record what is new against the
+    command's last load (a command that changed nothing caused nothing). A note on the checks
+    (cut short on a very large database) goes on that load and its summary."""
+    load_ids = [s.load_id for s in summaries if s.load_id is not None]
+    if not load_ids:
+        return summaries
+    last = max(load_ids)
+    note = check_and_record(conn, last, catalogue, today_month=month).note
+    if not note:
+        return summaries
+    loads = schema.loads
+    noted = sa.case((loads.c.note == "", note), else_=loads.c.note + "; " + note)
+    conn.execute(loads.update().where(loads.c.id == last).values(note=noted))
+    return [replace(s, notes=(*s.notes, note)) if s.load_id == last else s for s in summaries]
+
+
 def load_file(
     conn: sa.Connection,
     path: Path,
@@ -113,9 +148,25 @@ def load_file(
     user: str,
     month: str,
     progress: Progress | None = None,
+    ees_batch: EesBatch | None = None,
 ) -> LoadSummary:
-    """Validate one file against the database as it stands in this transaction, then write it."""
+    """Validate one file against the database as it stands in this transaction, then write it.
+
+    EES open-data files and the statistical-neighbour model are recognised by their header first
+    and loaded by :mod:`data.ees_load` (benchmarks for the configured authority).
+    """
+    from data import chunked  # a large figures file: validated and written chunk by chunk
+
+    if chunked.is_large(path):
+        summary = chunked.load_large_file(conn, path, catalogue, user=user, month=month, progress=progress)
+        if summary is not None:
+            return summary
     table = read_table(path)
+    from data import ees_load  # builds on write_rows below
+
+    if ees_load.recognises(table):
+        batch = ees_batch or ees_load.EesBatch([path])
+        return ees_load.load_ees_file(conn, path, table, catalogue, batch, user=user, progress=progress)
     kind = detect_kind(table)
     column_problems = check_columns(table, kind)
     if column_problems:
@@ -164,12 +215,22 @@ def write_rows(
 
 
 def apply_revisions(
-    conn: sa.Connection, kind: str, incoming: pd.DataFrame, load_id: int, progress: Progress | None = None
+    conn: sa.Connection,
+    kind: str,
+    incoming: pd.DataFrame,
+    load_id: int,
+    progress: Progress | None = None,
+    *,
+    current: pd.DataFrame | None = None,
 ) -> tuple[int, int, int]:
-    """Insert new keys, supersede changed ones, leave identical ones: (added, revised, unchanged)."""
+    """Insert new keys, supersede changed ones, leave identical ones: (added, revised, unchanged).
+
+    ``current``: the current rows for the incoming keys, when the caller has them (chunked loads).
+    """
     table = schema.FACT_TABLES[kind]
     keys, values = KEYS[kind]
-    current = _current_rows(conn, table, keys, values, incoming)
+    if current is None:
+        current = _current_rows(conn, table, keys, values, incoming)
     merged = incoming.merge(current, on=keys, how="left", suffixes=("", "_old"), indicator=True)
     is_new = merged["_merge"] == "left_only"
     if incoming.attrs.get("keep_commentary") and "commentary" in values:

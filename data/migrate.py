@@ -25,7 +25,12 @@ def _add_benchmark_symbols(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE benchmarks ADD COLUMN note TEXT"))
 
 
-STEPS: dict[int, Callable[[sa.Connection], None]] = {2: _add_benchmark_symbols}
+def _add_findings(conn: sa.Connection) -> None:
+    """Version 3: the findings of the data-quality checks, recorded against each load."""
+    schema.findings.create(conn, checkfirst=True)  # its index too
+
+
+STEPS: dict[int, Callable[[sa.Connection], None]] = {2: _add_benchmark_symbols, 3: _add_findings}
 
 
 def schema_version(conn: sa.Connection) -> int:

@@ -66,6 +66,37 @@ def read_process_changes(source: Source) -> pd.DataFrame:
     return _frame(source, query.order_by(t.c.period))
 
 
+def read_revisions(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every revision of a figure: values before and after, and the file and time of the load
+    that made it (the load named by the older row's ``superseded_by``), oldest first."""
+    old, new, lo = schema.figures.alias("old"), schema.figures.alias("new"), schema.loads
+    values = ("value", "numerator", "denominator")
+    query = (
+        sa.select(
+            old.c.kpi,
+            old.c.org,
+            old.c.period,
+            *(old.c[c].label(f"{c}_before") for c in values),
+            *(new.c[c].label(f"{c}_after") for c in values),
+            lo.c.file_name,
+            lo.c.loaded_at,
+        )
+        .join(
+            new,
+            (new.c.kpi == old.c.kpi)
+            & (new.c.org == old.c.org)
+            & (new.c.period == old.c.period)
+            & (new.c.load_id == old.c.superseded_by),
+        )
+        .join(lo, lo.c.id == old.c.superseded_by)
+        .where(old.c.is_current == sa.false())
+    )
+    if kpis is not None:
+        query = query.where(old.c.kpi.in_(list(kpis)))
+    frame = _frame(source, query.order_by(old.c.id))
+    return frame.astype({f"{c}_{w}": float for c in values for w in ("before", "after")})
+
+
 def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
     """Everything a report needs, read in one transaction so the numbers are consistent."""
     if isinstance(source, sa.Engine):
@@ -80,6 +111,7 @@ def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
         benchmarks=read_benchmarks(source, kpis),
         process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
+        revisions=read_revisions(source, kpis),
     )
 
 

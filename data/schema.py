@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -130,6 +130,22 @@ process_changes = _revisioned(
     ],
     [sa.Column("note", sa.Text, nullable=False)],
 )
+
+# Version 3: what the data-quality checks (metrics.quality) found new after each load. Not a fact
+# table: findings are never revised, only added, one row per finding against the load it followed.
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=False),
+    sa.Column("check", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("kpi", sa.String(64), nullable=False),
+    sa.Column("org", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False, server_default=""),
+    sa.Column("message", sa.Text, nullable=False),
+)
+sa.Index("ix_findings_load", findings.c.load_id)
 
 FACT_TABLES = {
     "orgs": org_units,

@@ -7,6 +7,7 @@ a second); messages are built only for the rows that fail.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -113,17 +114,56 @@ def check_columns(table: RawTable, kind: Kind) -> list[Problem]:
     return problems
 
 
+MAX_NUMBER = 1e15  # beyond this a float no longer holds every whole number exactly
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_PERCENT = rf"({_NUMBER}) ?%"
+SPREADSHEET_ERRORS = {
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
+    "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+}  # fmt: skip
+
+
 def parse_numbers(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers from text cells; the mask of non-empty cells that are not finite numbers."""
+    """Numbers from text cells; the mask of non-empty cells that are not finite numbers below
+    :data:`MAX_NUMBER` (``1e308`` is a number, but not a figure anyone measured)."""
     present = cells != ""
     numbers = pd.to_numeric(cells.where(present), errors="coerce").astype(float)
-    bad = present & ~np.isfinite(numbers)
+    bad = present & ~(np.isfinite(numbers) & (numbers.abs() < MAX_NUMBER))
     return numbers.where(~bad), bad
+
+
+def number_problem(text: str) -> str:
+    """Why a non-empty cell is not a usable number, and what to do about it."""
+    cell = repr(text)
+    if text.upper() in SPREADSHEET_ERRORS:
+        return f"{cell} is a spreadsheet error, not a number: correct the formula, or leave the cell empty"
+    if text.startswith("="):
+        return f"{cell} is a formula, not a number: save the file with the formula's result"
+    if re.fullmatch(_NUMBER, text):
+        return f"{cell} is too large: numbers must be less than 1,000,000,000,000,000"
+    if re.fullmatch(_PERCENT, text):
+        return f"{cell} is not a number: leave out the % sign"
+    if re.fullmatch(r"[+-]?[0-9][0-9,. \u00a0\u202f]*[0-9]", text):
+        return (
+            f"{cell} is not a number: write it without thousands separators and with a full stop "
+            "for decimals (1234.5, not 1,234.5)"
+        )
+    return f"{cell} is not a number"
+
+
+def month_problem(text: str) -> str:
+    """Why a non-empty cell is not a month, and what to do about it."""
+    if re.fullmatch(r"[0-9]{5}(\.[0-9]+)?", text):
+        return (
+            f"{text!r} is not a month (YYYY-MM): it looks like a date saved as a number (an Excel "
+            "date serial); write the month as YYYY-MM"
+        )
+    return f"{text!r} is not a month (YYYY-MM)"
 
 
 def parse_months(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``YYYY-MM`` (or ``YYYY-MM-DD``) cells as ``YYYY-MM``; the mask of bad non-empty cells."""
-    shape = cells.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])(-\d{2})?")
+    shape = cells.str.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])(-[0-9]{2})?")
     is_date = cells.str.len() == 10
     dates = pd.to_datetime(cells.where(shape & is_date), format="%Y-%m-%d", errors="coerce")
     good = shape & (~is_date | dates.notna()) & (cells.str[:4] >= "1900")
@@ -139,15 +179,25 @@ def _required(check: Checker, column: str, mask: pd.Series | None = None, why: s
 
 def _month_column(check: Checker, column: str, context: Context, *, future_ok: bool = False) -> pd.Series:
     months, bad = parse_months(check.cells(column))
-    check.flag(bad, column, lambda v: f"{v!r} is not a month (YYYY-MM)")
+    check.flag(bad, column, month_problem)
     if not future_ok:
         check.flag(months > context.this_month, column, lambda v: f"{v} is in the future")
     return months
 
 
-def _number_column(check: Checker, column: str) -> pd.Series:
-    numbers, bad = parse_numbers(check.cells(column))
-    check.flag(bad, column, lambda v: f"{v!r} is not a number")
+def _number_column(check: Checker, column: str, percent: pd.Series | None = None) -> pd.Series:
+    """Numbers of a column; where ``percent`` (a percentage KPI's value), ``85%`` means 85."""
+    cells = check.cells(column)
+    if percent is not None:
+        signed = percent & cells.str.endswith("%")
+        signed &= cells.where(signed, "").str.fullmatch(_PERCENT)
+        if signed.any():
+            cells = cells.where(~signed, cells.str.removesuffix("%").str.rstrip())
+            note = f"{column}: percentages written with a % sign were read as numbers (85% as 85)"
+            if note not in check.table.notes:
+                check.table.notes.append(note)
+    numbers, bad = parse_numbers(cells)
+    check.flag(bad, column, number_problem)
     return numbers
 
 
@@ -176,11 +226,11 @@ def validate_figures(table: RawTable, context: Context) -> tuple[pd.DataFrame, l
     months = _month_column(check, "period", context)
     _known(check, "kpi", set(catalogue.by_code), "KPI code")
     _known(check, "org", set(context.orgs["code"]), "org unit")
-    numerator = _number_column(check, "numerator")
-    denominator = _number_column(check, "denominator")
-    value = _number_column(check, "value")
     kpi = check.cells("kpi")
     unit = kpi.map({k.code: k.unit for k in catalogue}).fillna("")
+    numerator = _number_column(check, "numerator")
+    denominator = _number_column(check, "denominator")
+    value = _number_column(check, "value", percent=unit == "percent")
     ratio = unit.isin(["percent", "rate", "average", "days", "weeks"])
     count = unit == "count"
     for column in ("numerator", "denominator"):

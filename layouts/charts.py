@@ -77,7 +77,7 @@ def trend_figure(
                 hoverinfo="text+name",
             )
         )
-    for name, series in _comparator_series(rows, benchmarks).items():
+    for name, series in _comparator_series(rows, benchmarks, kpi).items():
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -125,13 +125,21 @@ def trend_figure(
     return _layout(fig, title, unit)
 
 
-def _comparator_series(rows: pd.DataFrame, benchmarks: pd.DataFrame | None) -> dict[str, pd.Series]:
+def _comparator_series(rows: pd.DataFrame, benchmarks: pd.DataFrame | None, kpi: Kpi) -> dict[str, pd.Series]:
+    """Comparator lines by name: sparse (March or September), drawn dotted with gaps joined.
+
+    England and region counts are totals for far more children than one council's, so a count
+    KPI draws only the neighbours' average and the published figure (the page says so).
+    """
     out = {}
     for column, name in (
         ("england", "England"),
         ("region", "Region"),
         ("neighbours", "Statistical neighbours"),
+        ("published", "Published (DfE)"),
     ):
+        if kpi.unit == "count" and column in ("england", "region"):
+            continue
         if column in rows and rows[column].notna().any():
             out[name] = rows[column]
     if benchmarks is not None and not benchmarks.empty:

@@ -25,9 +25,17 @@ def dom_id(name: str) -> str:
 
 
 def dropdown(name: str, label: str, options: Sequence[tuple[str, str]], value: str | None) -> html.Div:
+    """A single-choice dropdown whose accessible name is its label and its value ("Unit Fostering").
+
+    Dash 4 names the dropdown's button with ``aria-labelledby="<id>-value-count <id>-value"``,
+    which overrides ``<label for>``, so a screen reader heard only the value. The value-count
+    element exists only for multi-select dropdowns, so the label takes that id and is read first.
+    """
     return html.Div(
         [
-            html.Label(label, htmlFor=dom_id(name), className="control-label"),
+            html.Label(
+                label, htmlFor=dom_id(name), id=f"{dom_id(name)}-value-count", className="control-label"
+            ),
             dcc.Dropdown(
                 id=ids.control(name),
                 options=[{"label": text, "value": key} for key, text in options],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 from dash import dcc, html
 
@@ -35,7 +37,14 @@ def exceptions_content(
     period: str,
     month: str,
 ) -> list:
-    params = {"org": org, "period": period, "month": month}
+    # The exceptions' own rows of the figures export (same columns as every other download).
+    query = {
+        "kpi": ",".join(rows["kpi"]) if len(rows) else "",
+        "org": org,
+        "period": period,
+        "from": month,
+        "to": month,
+    }
     parts = [
         html.H2(heading_for(org_name, period, month)),
         html.P(
@@ -46,12 +55,15 @@ def exceptions_content(
         html.P(
             html.A(
                 "Download CSV",
-                href="/api/exceptions.csv?" + "&".join(f"{k}={v}" for k, v in params.items() if v),
-                download=f"exceptions-{org}-{month}.csv",
+                href=f"/api/figures.csv?{urlencode(query)}",
+                download=f"exceptions-{org}-{period}-{month}.csv",
                 className="download-link",
+                title="Download these indicators' figures as CSV",
             ),
             className="downloads",
-        ),
+        )
+        if len(rows)
+        else None,
     ]
     if rows.empty:
         parts.append(

@@ -93,6 +93,25 @@ def _note(row: pd.Series):
     return html.Details([html.Summary("Commentary"), html.P(text)], className="commentary")
 
 
+def benchmark_cell(row: pd.Series, prefix: str):
+    """The latest England (or neighbours') figure, the month it is for, and ours in words."""
+    value = row.get(f"{prefix}_latest")
+    if value is None or pd.isna(value):
+        return "–"
+    parts: list = [
+        format_value(value, row["unit"]),
+        html.Br(),
+        html.Small(str(row.get(f"{prefix}_when", ""))),
+    ]
+    versus = row.get(f"{prefix}_vs")
+    if isinstance(versus, str) and versus:
+        parts += [
+            html.Br(),
+            html.Span(f"ours is {versus}", className=f"versus versus-{versus.replace(' ', '-')}"),
+        ]
+    return html.Span(parts, className="benchmark")
+
+
 def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.Table:
     columns = [
         c.Column("Indicator", lambda r: kpi_link(r, org, month)),
@@ -103,8 +122,8 @@ def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.
         c.Column("Last 13 months", spark_image),
         c.Column("Is the change real?", lambda r: variation_icon(r.get("variation"))),
         c.Column("Will it meet the target?", lambda r: assurance_icon(r.get("assurance"))),
-        c.Column("England", lambda r: format_value(r.get("england_latest"), r["unit"]), numeric=True),
-        c.Column("Neighbours", lambda r: format_value(r.get("neighbours_latest"), r["unit"]), numeric=True),
+        c.Column("England", lambda r: benchmark_cell(r, "england"), numeric=True),
+        c.Column("Neighbours", lambda r: benchmark_cell(r, "neighbours"), numeric=True),
         c.Column("Notes", _note),
     ]
     return c.table(

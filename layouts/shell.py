@@ -27,11 +27,11 @@ INDEX_STRING = """<!DOCTYPE html>
     <body>
         <a class="skip-link" href="#main">Skip to main content</a>
         {%app_entry%}
-        <footer>
+        <div class="dash-scripts">
             {%config%}
             {%scripts%}
             {%renderer%}
-        </footer>
+        </div>
     </body>
 </html>"""
 
@@ -53,7 +53,7 @@ def shell() -> html.Div:
             dcc.Store(id=ids.TITLE),
             html.Div(id=ids.NOTICE, role="status"),
             html.Main([html.Div(id=ids.ALERT), html.Div(id=ids.PAGE)], id="main", tabIndex="-1"),
-            html.Div(
+            html.Footer(
                 html.P("Figures from the council's case management system; definitions on the Data page."),
                 className="app-footer",
             ),

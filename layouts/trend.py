@@ -73,6 +73,7 @@ def trend_content(
     spc_caption: str,
     changes: pd.DataFrame,
     footnotes: list[str],
+    comparator_notes: list[str] | None = None,
 ) -> list:
     title = f"{kpi.name}: {org_name}"
     params = {"kpi": kpi.code, "org": org, "period": period, "from": start, "to": end}
@@ -81,8 +82,14 @@ def trend_content(
         html.P(kpi.definition, className="definition"),
         graph(trend_figure(rows, kpi, title), "trend", summary_sentence(rows, kpi)),
     ]
+    parts += [html.P(note, className="comparator-note") for note in comparator_notes or []]
     if footnotes:
-        parts.append(html.Ul([html.Li(f) for f in footnotes], className="footnotes"))
+        parts.append(
+            html.Section(
+                [html.H3("Notes on the comparators"), html.Ul([html.Li(f) for f in footnotes])],
+                className="footnotes",
+            )
+        )
     parts += [
         html.P(c.download_link(params, what="this chart's figures"), className="downloads"),
         _values_table(rows, kpi, period),
@@ -121,8 +128,13 @@ def _values_table(rows: pd.DataFrame, kpi: Kpi, period: str) -> html.Table:
         c.Column("Status", lambda r: c.rag_badge(r.get("rag"))),
         c.Column("Direction", lambda r: c.direction_text(r.get("direction"), period)),
     ]
-    for column, name in (("england", "England"), ("neighbours", "Neighbours")):
-        if rows[column].notna().any():
+    for column, name in (
+        ("england", "England"),
+        ("region", "Region"),
+        ("neighbours", "Neighbours"),
+        ("published", "Published (DfE)"),
+    ):
+        if column in rows and rows[column].notna().any():
             columns.append(c.Column(name, lambda r, col=column: format_value(r[col], kpi.unit), numeric=True))
     if period == "month":
         columns.append(c.Column("SPC signal", lambda r: (r.get("spc_signal") or "–").capitalize()))

@@ -32,13 +32,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import numpy as np
 import pandas as pd
 
 from metrics import spc
-from metrics.aggregate import kpi_attributes
+from metrics.aggregate import kpi_attributes, ratio_value
 from metrics.catalogue import Catalogue
 from metrics.orgtree import root, tree_by_month
 from metrics.periods import month_index, month_name
@@ -67,6 +67,10 @@ IDENTIFIED_BY_MESSAGE = frozenset({"revised"})
 _EPS = 1e-9  # float noise allowed on top of a tolerance (figures are sums of decimals)
 
 
+class QualityError(ValueError):
+    """The checks were given settings they cannot use: the message says which."""
+
+
 @dataclass(frozen=True)
 class QualityOptions:
     """Thresholds of the checks.
@@ -79,6 +83,9 @@ class QualityOptions:
     not. ``denominator_floor``: jumps where both months' denominators are below this are small
     numbers moving, not a feed problem, and are not flagged. ``published_tolerance``: how far the
     authority's figure, rounded to the published figure's decimals, may be from it.
+    ``spikes_only``: report only values outside the process limits that also jump away from
+    their neighbours (see :func:`_outside_limits`); False reports every point outside the limits.
+    ``spc_options``: the SPC settings the process limits are drawn with.
     """
 
     sum_tolerance: float = 0.0
@@ -87,15 +94,15 @@ class QualityOptions:
     denominator_floor: float = 20.0
     published_tolerance: float = 0.0
     spikes_only: bool = True
-    spc: spc.SpcOptions = field(default_factory=spc.SpcOptions)
+    spc_options: spc.SpcOptions = field(default_factory=spc.SpcOptions)
 
     def __post_init__(self) -> None:
         if self.sum_tolerance < 0 or self.published_tolerance < 0:
-            raise ValueError("tolerances cannot be negative")
+            raise QualityError("tolerances cannot be negative")
         if self.stale_months < 0:
-            raise ValueError(f"stale_months cannot be negative, not {self.stale_months}")
+            raise QualityError(f"stale_months cannot be negative, not {self.stale_months}")
         if not self.denominator_jump > 1:
-            raise ValueError(f"denominator_jump must be more than 1, not {self.denominator_jump}")
+            raise QualityError(f"denominator_jump must be more than 1, not {self.denominator_jump}")
 
 
 def run_checks(
@@ -126,10 +133,7 @@ def run_checks(
     findings["severity"] = findings["check"].map(lambda c: CHECKS[c][1])
     findings["kpi_name"] = findings["kpi"].map(kpi_attributes(catalogue, "name")).fillna(findings["kpi"])
     findings["period"] = findings["period"].fillna("")
-    findings["link"] = [
-        "/kpi?" + urlencode({"kpi": k, "org": o, "period": "month", **({"to": p} if p else {})})
-        for k, o, p in zip(findings["kpi"], findings["org"], findings["period"], strict=True)
-    ]
+    findings["link"] = _links(findings)
     order = {k.code: i for i, k in enumerate(catalogue)}
     severity = {s: i for i, s in enumerate(SEVERITIES)}
     check_order = {c: i for i, c in enumerate(CHECKS)}
@@ -144,6 +148,18 @@ def run_checks(
     )
     findings = findings.loc[keys.sort_values(["s", "c", "k", "o", "p"], kind="stable").index]
     return findings.reset_index(drop=True)[FINDING_COLUMNS]
+
+
+def _links(findings: pd.DataFrame) -> pd.Series:
+    """The KPI trend page of each finding: /kpi?kpi=..&org=..&period=month&to=.. (no ``to``
+    without a month), with the codes quoted as :func:`urllib.parse.urlencode` would."""
+
+    def quoted(column: pd.Series) -> pd.Series:
+        return column.map({v: quote_plus(str(v)) for v in column.unique()})
+
+    period = findings["period"]
+    to = ("&to=" + quoted(period)).where(period != "", "")
+    return "/kpi?kpi=" + quoted(findings["kpi"]) + "&org=" + quoted(findings["org"]) + "&period=month" + to
 
 
 def finding_keys(findings: pd.DataFrame) -> pd.Series:
@@ -180,17 +196,39 @@ class _Context:
         self.unit = kpi_attributes(catalogue, "unit")
         self.over_time = kpi_attributes(catalogue, "over_time")
         self.factor = kpi_attributes(catalogue, "factor")
-        figures = dataset.figures
-        if figures.empty:
-            self.own = monthly.iloc[0:0].assign(index=pd.Series(dtype="int64"))
-            return
-        # The monthly rows of figures a unit loaded itself (values of ratio KPIs recomputed),
-        # sorted into series (KPI, unit) in month order, with each month as an integer.
-        keys = figures[["kpi", "org", "period"]].drop_duplicates()
-        own = monthly.merge(keys, on=["kpi", "org", "period"], how="inner")
-        own = own.sort_values(["kpi", "org", "period"], kind="stable").reset_index(drop=True)
-        own["index"] = _month_indexes(own["period"])
-        self.own = own
+        # The figures units loaded themselves, as monthly_figures shows them (a ratio KPI's value
+        # from its numerator and denominator), grouped into series (one KPI of one unit, numbered
+        # in ``series``) in month order, each month also as an integer (``index``).
+        own = dataset.figures[["kpi", "org", "period", "numerator", "denominator", "value"]]
+        own = own.drop_duplicates(["kpi", "org", "period"])
+        ratio = own["kpi"].map(self.is_ratio).fillna(False).astype(bool)
+        factor = own["kpi"].map(self.factor).astype(float)
+        own = own.assign(
+            value=own["value"].where(~ratio, ratio_value(own["numerator"], own["denominator"], factor)),
+            numerator=own["numerator"].where(ratio),
+            denominator=own["denominator"].where(ratio),
+            index=_month_indexes(own["period"]),
+        )
+        kpi_code, org_code = pd.factorize(own["kpi"])[0], pd.factorize(own["org"])[0]
+        series = kpi_code.astype("int64") * (int(org_code.max(initial=0)) + 1) + org_code
+        order = np.lexsort((own["index"].to_numpy(), series))
+        self.own = own.iloc[order].assign(series=series[order]).reset_index(drop=True)
+
+
+def _spans(own: pd.DataFrame) -> pd.DataFrame:
+    """Per series of own figures: its KPI and unit, first and last month (as integers), count."""
+    heads = own["series"].ne(own["series"].shift()).to_numpy()
+    tails = np.r_[heads[1:], True] if len(own) else heads
+    index = own["index"].to_numpy()
+    return pd.DataFrame(
+        {
+            "kpi": own["kpi"].to_numpy()[heads],
+            "org": own["org"].to_numpy()[heads],
+            "first": index[heads],
+            "last": index[tails],
+            "count": np.diff(np.r_[np.flatnonzero(heads), len(own)]),
+        }
+    )
 
 
 def _month_indexes(periods: pd.Series) -> pd.Series:
@@ -207,8 +245,7 @@ def _missing_months(ctx: _Context) -> pd.DataFrame:
     own = ctx.own
     if own.empty:
         return _frame()
-    group = own.groupby(["kpi", "org"], sort=False)["index"]
-    span = pd.DataFrame({"first": group.min(), "last": group.max(), "count": group.size()}).reset_index()
+    span = _spans(own)
     gappy = span[span["last"] - span["first"] + 1 > span["count"]]
     if gappy.empty:
         return _frame()
@@ -283,7 +320,9 @@ def _sum_mismatch(ctx: _Context) -> pd.DataFrame:
     if own.empty or orgs.empty:
         return _frame()
     parents = set(orgs.loc[orgs["parent"] != "", "parent"])
-    own_parents = own[own["org"].isin(parents)]
+    # only KPIs that more than one unit loads can have a parent's figure and its children's
+    shared = _spans(own)["kpi"].value_counts()
+    own_parents = own[own["org"].isin(parents) & own["kpi"].isin(shared.index[shared > 1])]
     if own_parents.empty:
         return _frame()
     tree = tree_by_month(orgs, sorted(own_parents["period"].unique()))
@@ -342,12 +381,10 @@ def _outside_limits(ctx: _Context) -> pd.DataFrame:
     if valued.empty:
         return _frame()
     rebase = rebase_flags(valued, ctx.dataset.process_changes)
-    table = spc.spc_many(
-        valued["value"], valued["kpi"] + "|" + valued["org"], "none", rebase=rebase, options=ctx.options.spc
-    )
+    series = valued["series"].to_numpy()
+    table = spc.spc_many(valued["value"], series, "none", rebase=rebase, options=ctx.options.spc_options)
     y = table["value"].to_numpy(dtype=float)
-    hits = table["outside"].to_numpy(dtype=bool)
-    series = (valued["kpi"] + "|" + valued["org"]).to_numpy()
+    hits = table["outside"].to_numpy(dtype=bool).copy()
     segment = table["segment"].to_numpy()
     linked = (series[1:] == series[:-1]) & (segment[1:] == segment[:-1])  # i and i + 1 together
     has_prev, has_next = np.r_[False, linked], np.r_[linked, False]
@@ -360,19 +397,25 @@ def _outside_limits(ctx: _Context) -> pd.DataFrame:
         hits &= (jump_in | ~has_prev) & (jump_out | ~has_next) & (has_prev | has_next)
     before = np.r_[np.nan, y[:-1]]
     before[~has_prev] = np.nan
-    rows, table, before = valued[hits], table[hits], before[hits]
+    before_month = valued["period"].shift(fill_value="").to_numpy()
+    firm = ctx.options.spc_options.min_points_for_firm_limits
+    rows, table, before, before_month = valued[hits], table[hits], before[hits], before_month[hits]
     messages = []
-    for r, t, b in zip(_records(rows), _records(table), before.tolist(), strict=True):
-        side, limit_value = ("above the upper", t.upper) if t.value > t.upper else ("below the lower", t.lower)
+    for r, t, b, m in zip(
+        _records(rows), _records(table), before.tolist(), before_month.tolist(), strict=True
+    ):
+        side, limit_value = (
+            ("above the upper", t.upper) if t.value > t.upper else ("below the lower", t.lower)
+        )
         text = (
             f"{_value(ctx, r.kpi, t.value)} is {side} process limit of {_value(ctx, r.kpi, limit_value)} "
             f"(average {_value(ctx, r.kpi, t.mean)})"
         )
         if not np.isnan(b):
-            text += f", after {_value(ctx, r.kpi, b)} the month before"
+            text += f", after {_value(ctx, r.kpi, b)} in {month_name(m)}"
         text += ": check the figure at source"
         if t.provisional:
-            text += f" (provisional limits: fewer than {ctx.options.spc.min_points_for_firm_limits} months)"
+            text += f" (provisional limits: fewer than {firm} months)"
         messages.append(text)
     return _frame(kpi=rows["kpi"], org=rows["org"], period=rows["period"], message=messages)
 
@@ -382,7 +425,7 @@ def _stale(ctx: _Context) -> pd.DataFrame:
     own = ctx.own
     if own.empty:
         return _frame()
-    latest = own.groupby(["kpi", "org"], sort=False)["index"].max().reset_index()
+    latest = _spans(own).rename(columns={"last": "index"})
     expected = month_index(ctx.today) - ctx.options.stale_months
     closed = ctx.dataset.orgs.drop_duplicates("code", keep="last").set_index("code")["closed"]
     closed_at = latest["org"].map(closed).fillna("")
@@ -407,9 +450,7 @@ def _denominator_jump(ctx: _Context) -> pd.DataFrame:
     if len(rows) < 2:
         return _frame()
     prev = rows.shift()
-    consecutive = (
-        (rows["kpi"] == prev["kpi"]) & (rows["org"] == prev["org"]) & (rows["index"] - prev["index"] == 1)
-    )
+    consecutive = (rows["series"] == prev["series"]) & (rows["index"] - prev["index"] == 1)
     now, before = rows["denominator"], prev["denominator"]
     factor = ctx.options.denominator_jump
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -206,7 +206,7 @@ def test_cli_export_history_and_exit_statuses(tmp_path, capsys):
 
 def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    for command in ("load", "validate", "export", "history", "demo", "backup"):
+    for command in ("load", "validate", "export", "history", "check", "demo", "backup"):
         assert f"python -m data {command}" in readme
 
 

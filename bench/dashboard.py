@@ -1,0 +1,299 @@
+"""Dashboard benchmark: callbacks and the CSV API under 20 concurrent clients, against a floor.
+
+On the scaled dataset (bench/scaled.py: 40 teams x 45 KPIs x 120 months, about 188,000 figures)
+served by ``gunicorn -w 2`` on loopback, 20 client threads send a bounded number of requests
+for each of: the scorecard callback and the KPI trend callback (the exact request bodies
+Chromium sends, captured once from a real browser session), ``GET /api/figures.csv``, and the
+floor (bench/floor_app.py: the same callbacks returning the dashboard's own output, precomputed,
+served by a second ``gunicorn -w 2``). It prints p50 and p95, the ratios to the floor and the
+JSON size of each output and plotly figure, with flask-caching off (NullCache, "before") and
+on (the app's default, "after"); then the first load of the scorecard in a fresh Chromium on the
+demo data. Goals (issue 3): scorecard and trend p95 at most 2x the floor, no figure over 150 KB,
+first load under 1.5 s. About 2 to 3 minutes on 2 cores; it stops by itself.
+
+    python bench/dashboard.py [--requests 300] [--clients 20] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness import (  # noqa: E402  (bench/ is not a package)
+    Call,
+    Gunicorn,
+    Result,
+    callback_call,
+    capture_callbacks,
+    dash_ok,
+    first_load,
+    fmt_ms,
+    run_clients,
+    serving,
+)
+from scaled import build_scaled_database  # noqa: E402
+
+GOAL_RATIO = 2.0
+GOAL_FIGURE_KB = 150
+GOAL_FIRST_LOAD_S = 1.5
+NULL_CACHE = "app:create_app(cache_config={'CACHE_TYPE': 'NullCache'})"
+TREND_PATH = "/kpi?kpi=CP_VISITS_TIMELY&org=LA"
+
+
+def csv_ok(status: int, data: bytes) -> str | None:
+    if status != 200:
+        return f"HTTP {status}"
+    return None if data.startswith(b"period,kpi,org") or b"\nperiod,kpi,org" in data[:400] else "not a CSV"
+
+
+def with_search(captured: dict, search: str) -> dict:
+    """The captured request with another URL query (what the browser sends for another view)."""
+    body = json.loads(captured["body"])
+    body["inputs"][0]["value"] = search
+    return {"path": captured["path"], "body": json.dumps(body, separators=(",", ":"))}
+
+
+def outputs(data: bytes) -> object:
+    response = json.loads(data)["response"]
+    (output,) = response.values()
+    return output["children"]
+
+
+def plotly_figures(tree: object) -> dict[str, int]:
+    """JSON size (bytes) of each dcc.Graph figure in a component tree, by graph id."""
+    found: dict[str, int] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            props = node.get("props", {})
+            if node.get("type") == "Graph" and "figure" in props:
+                found[str(props.get("id"))] = len(json.dumps(props["figure"], separators=(",", ":")))
+            for value in props.values() if isinstance(props, dict) else ():
+                walk(value)
+
+    walk(tree)
+    return found
+
+
+def line(result: Result, floor: Result | None = None) -> str:
+    ratio = f"{result.pct(95) / floor.pct(95):5.2f}x" if floor and result.latencies else "      "
+    rate = len(result.latencies) / result.wall if result.wall else 0
+    size = f"{sum(result.sizes) / len(result.sizes) / 1024:8.1f} KB" if result.sizes else "        -"
+    return (
+        f"  {result.name:<28} {result.count:5d} {len(result.errors):6d} "
+        f"{fmt_ms(result.pct(50)):>10} {fmt_ms(result.pct(95)):>10} {ratio:>9} {rate:8.1f}/s {size}"
+    )
+
+
+HEADER = f"  {'request':<28} {'n':>5} {'errors':>6} {'p50':>10} {'p95':>10} {'p95/floor':>9} {'rate':>10} {'size':>11}"
+
+
+def measure(base: str, calls: list[Call], clients: int, total: int) -> Result:
+    """One phase: ``total`` requests of these calls (one kind, or several views of one kind)."""
+    results = run_clients(base, calls, clients, total)
+    merged = Result(calls[0].name)
+    for r in results.values():
+        merged.latencies += r.latencies
+        merged.errors += r.errors
+        merged.sizes += r.sizes
+        merged.wall = r.wall
+    for error in sorted(set(merged.errors))[:3]:
+        print(f"    error: {error}")
+    return merged
+
+
+def warm(base: str, calls: list[Call], clients: int) -> None:
+    """Every worker reads the database once (so a phase measures serving, not the first read)."""
+    run_clients(base, calls, clients, clients * len(calls))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per callback phase (cache on)")
+    parser.add_argument("--api-requests", type=int, default=60, help="requests of /api/figures.csv")
+    parser.add_argument("--uncached-requests", type=int, default=20, help="requests per phase, cache off")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium first load")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    print(f"$ python bench/dashboard.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"{os.cpu_count()} CPUs; {args.clients} concurrent clients; gunicorn -w 2 on 127.0.0.1; {_load()}")
+    database = ROOT / "bench" / "out" / "scaled.db"
+    print(build_scaled_database(database, args.seed))
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    checks: list[tuple[str, bool, str]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        folder = Path(tmp)
+        main_server = Gunicorn("app:server", env, folder, "dashboard")
+        with serving(main_server):
+            captured = capture_callbacks(
+                main_server.base,
+                {"scorecard": "/", "trend": TREND_PATH},
+                {"scorecard": '{"page":"scorecard"', "trend": '{"page":"trend"'},
+            )
+            print("captured from Chromium:")
+            for name, req in captured.items():
+                print(f"  {name}: POST {req['path'].split('?')[0]} {req['body']}")
+            scorecard = callback_call("scorecard callback", captured["scorecard"], dash_ok)
+            trend = callback_call("trend callback", captured["trend"], dash_ok)
+            api = Call("GET /api/figures.csv", "GET", "/api/figures.csv", check=csv_ok)
+            payloads, sizes = {}, {}
+            for name, call in (("scorecard", scorecard), ("trend", trend)):
+                status, data = call.send(main_server.base)
+                assert dash_ok(status, data) is None, f"{name}: {dash_ok(status, data)}"
+                payloads[name] = outputs(data)
+                sizes[name] = len(data)
+            (folder / "floor.json").write_text(json.dumps(payloads))
+            floor_server = Gunicorn(
+                "floor_app:server",
+                {"FLOOR_PAYLOADS": str(folder / "floor.json")},
+                folder,
+                "floor",
+                pythonpath=str(ROOT / "bench"),
+            )
+            views = _views(database, captured)
+            with serving(floor_server):
+                floor_sc = callback_call("floor (scorecard size)", captured["scorecard"], dash_ok)
+                floor_tr = callback_call("floor (trend size)", captured["trend"], dash_ok)
+                warm(floor_server.base, [floor_sc, floor_tr], args.clients)
+                warm(main_server.base, [scorecard, trend, api], args.clients)
+                print(f"\nflask-caching ON (the app's default; after): {args.requests} requests per phase")
+                print(HEADER)
+                on = {}
+                for call, base, total in (
+                    (floor_sc, floor_server.base, args.requests),
+                    (floor_tr, floor_server.base, args.requests),
+                    (scorecard, main_server.base, args.requests),
+                    (trend, main_server.base, args.requests),
+                    (api, main_server.base, args.api_requests),
+                ):
+                    on[call.name] = measure(base, [call], args.clients, total)
+                    floor = {"scorecard callback": "floor (scorecard size)", "trend callback": "floor (trend size)"}
+                    print(line(on[call.name], on.get(floor.get(call.name, ""))))
+                for name, view_calls in views.items():
+                    result = measure(main_server.base, view_calls, args.clients, args.requests)
+                    result.name = f"{name} ({len(view_calls)} views)"
+                    print(line(result))
+        off_server = Gunicorn(NULL_CACHE, env, folder, "nocache")
+        with serving(off_server):
+            print(f"\nflask-caching OFF (NullCache; before): {args.uncached_requests} requests per phase")
+            print(HEADER)
+            off = {}
+            for call in (scorecard, trend, api):
+                off[call.name] = measure(off_server.base, [call], args.clients, args.uncached_requests)
+                print(line(off[call.name]))
+        print("\ncaching before -> after (p95):")
+        for name in ("scorecard callback", "trend callback", "GET /api/figures.csv"):
+            before, after = off[name].pct(95), on[name].pct(95)
+            print(f"  {name:<28} {fmt_ms(before):>10} -> {fmt_ms(after):>10}  ({before / after:,.0f}x faster)")
+        print("\nsizes (JSON):")
+        for name, size in sizes.items():
+            print(f"  {name} callback response: {size / 1024:.1f} KB")
+            checks.append((f"{name} response <= {GOAL_FIGURE_KB} KB", size <= GOAL_FIGURE_KB * 1024, ""))
+            for graph, fsize in plotly_figures(payloads[name]).items():
+                print(f"    plotly figure {graph}: {fsize / 1024:.1f} KB")
+                checks.append((f"figure {graph} <= {GOAL_FIGURE_KB} KB", fsize <= GOAL_FIGURE_KB * 1024, ""))
+        for name, floor_name in (
+            ("scorecard callback", "floor (scorecard size)"),
+            ("trend callback", "floor (trend size)"),
+        ):
+            ratio = on[name].pct(95) / on[floor_name].pct(95)
+            checks.append((f"{name} p95 <= {GOAL_RATIO:g}x floor", ratio <= GOAL_RATIO, f"{ratio:.2f}x"))
+        errors = sum(len(r.errors) for r in (*on.values(), *off.values()))
+        checks.append(("no errors", errors == 0, f"{errors} errors"))
+        if not args.no_browser:
+            checks += _first_load(folder)
+    print("\ngoals:")
+    for name, ok, detail in checks:
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}{'  (' + detail + ')' if detail else ''}")
+    print(f"\nwhole run: {time.perf_counter() - started:.0f} s; {_load()}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+def _load() -> str:
+    """The machine's load average: other work on the same cores shows in every latency."""
+    one, five, _ = Path("/proc/loadavg").read_text().split()[:3]
+    return f"load average {one} (1 min), {five} (5 min)"
+
+
+def _views(database: Path, captured: dict) -> dict[str, list[Call]]:
+    """Many distinct views: the scorecard of every unit, the trend of every KPI (cold view caches)."""
+    from data.engine import make_engine
+    from data.queries import read_orgs
+    from metrics.catalogue import load_catalogue
+
+    month = json.loads(captured["scorecard"]["body"])["inputs"][0]["value"].split("month=")[1][:7]
+    engine = make_engine(f"sqlite:///{database}", read_only=True)
+    try:
+        orgs = read_orgs(engine)
+    finally:
+        engine.dispose()
+    units = [c for c, closed in zip(orgs["code"], orgs["closed"], strict=True) if not closed]
+    scorecards = [
+        callback_call(
+            "scorecard, distinct views",
+            with_search(captured["scorecard"], "?" + urlencode({"org": u, "period": "month", "month": month})),
+            dash_ok,
+        )
+        for u in units
+    ]
+    trend_search = json.loads(captured["trend"]["body"])["inputs"][0]["value"]
+    trends = [
+        callback_call(
+            "trend, distinct views",
+            with_search(captured["trend"], trend_search.replace("kpi=CP_VISITS_TIMELY", f"kpi={k.code}")),
+            dash_ok,
+        )
+        for k in load_catalogue()
+    ]
+    return {"scorecard, distinct views": scorecards, "trend, distinct views": trends}
+
+
+def _first_load(folder: Path) -> list[tuple[str, bool, str]]:
+    """The scorecard in a fresh Chromium on the demo data: the server's first request, then warm."""
+    from data.demo import build_demo_database
+
+    demo = folder / "demo.db"
+    build_demo_database(f"sqlite:///{demo}")
+    server = Gunicorn("app:server", {"DATABASE_URL": f"sqlite:///{demo}"}, folder, "demo")
+    print("\nfirst load of the scorecard in Chromium (demo data, fresh browser, empty cache):")
+    with serving(server):
+        # serving() waited for /_dash-layout only: the figures are not read until the first page.
+        cold = first_load(server.base, "/", "h2.card-heading")
+        warm_ = [first_load(server.base, "/", "h2.card-heading") for _ in range(3)]
+    best = min(warm_, key=lambda t: t["quiet"])
+    for name, t in (("server's first request", cold), ("server warm (best of 3)", best)):
+        print(
+            f"  {name:<24} content shown {t['shown']:.2f} s; network quiet {t['quiet']:.2f} s; "
+            f"networkidle event {t['idle']:.2f} s (= quiet + Playwright's 500 ms)"
+        )
+    return [
+        (
+            f"first load (server's first request) to network quiet < {GOAL_FIRST_LOAD_S} s",
+            cold["quiet"] < GOAL_FIRST_LOAD_S,
+            f"{cold['quiet']:.2f} s",
+        ),
+        (
+            f"first load (warm server) to network quiet < {GOAL_FIRST_LOAD_S} s",
+            best["quiet"] < GOAL_FIRST_LOAD_S,
+            f"{best['quiet']:.2f} s",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

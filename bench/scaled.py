@@ -1,0 +1,294 @@
+"""A scaled dataset for the dashboard benchmarks: the demo structure widened, loaded like real files.
+
+The demo's authority and five services, with 8 teams in each service (40 teams open in any
+month; one team closes in a restructure and a new one takes its work, as in the demo), every
+team reporting every team-level KPI (the 6 authority-only KPIs stay at the authority), for 120
+months (2016-10 to 2026-09): about 188,000 figures. Each team's series is a demo series of the
+same KPI (demo builds with seeds ``seed``, ``seed + 1``, ...), scaled by a per-team factor so the
+teams differ, with the demo's targets, benchmarks and process changes, a second file of late
+corrections (revisions), and the demo label. Everything is written as CSV input files and loaded
+with :func:`data.load.load_files`, so it goes through the ordinary validation and revision logic.
+The same seed always gives the same database.
+
+    python bench/scaled.py [--out bench/out/scaled.db] [--seed 42] [--force]
+
+:func:`new_month_file` writes the next month's figures file (2026-10) for the soak test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np
+import pandas as pd
+
+from data.demo_frames import KPIS, ORGS, RESTRUCTURE, build_demo
+from metrics.periods import add_months, month_range
+
+OUT = ROOT / "bench" / "out"
+DEFAULT_DB = OUT / "scaled.db"
+FIRST_MONTH, LAST_MONTH = "2016-10", "2026-09"
+NEW_MONTH = "2026-10"
+SERVICES = ("SFS", "CLA", "QA", "FOS", "SEND")
+TEAMS_PER_SERVICE = 8
+BUILDS = 8  # demo builds to draw team series from
+CLOSING_TEAM, SUCCESSOR, RESTRUCTURE_MONTH = "SFS_T02", "SFS_T09", "2021-10"
+SCALED_LABEL = "Illustrative scaled benchmark data, not real figures"
+VERSION = "scaled-v1"  # bump when the generator changes (the cached database is rebuilt)
+
+
+def team_codes() -> list[tuple[str, str, str, str, str, str]]:
+    """Org file rows: the authority, the five services, 8 teams each (+1 successor team)."""
+    rows = [org for org in ORGS if org[3] in ("authority", "service")]
+    for service in SERVICES:
+        for n in range(1, TEAMS_PER_SERVICE + 1):
+            code = f"{service}_T{n:02d}"
+            closed = "2021-09" if code == CLOSING_TEAM else ""
+            rows.append((code, f"{service} team {n}", service, "team", "", closed))
+    rows.append((SUCCESSOR, "SFS team 9 (took over team 2)", "SFS", "team", RESTRUCTURE_MONTH, ""))
+    return rows
+
+
+def _slots() -> list[str]:
+    """The 40 team slots (a slot is one team's series; the closing team's continues as its successor)."""
+    return [f"{s}_T{n:02d}" for s in SERVICES for n in range(1, TEAMS_PER_SERVICE + 1)]
+
+
+def _org_at(slot: str, months: np.ndarray) -> np.ndarray:
+    if slot != CLOSING_TEAM:
+        return np.full(len(months), slot, dtype=object)
+    return np.where(months >= RESTRUCTURE_MONTH, SUCCESSOR, CLOSING_TEAM).astype(object)
+
+
+def _series_by_owner(figures: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """(kpi, demo team slot) -> that series' rows in month order (restructured teams joined up)."""
+    merged = {new: old for old, new in RESTRUCTURE.items()}
+    frame = figures.assign(slot=figures["org"].map(lambda o: merged.get(o, o)))
+    return {key: rows.sort_values("period") for key, rows in frame.groupby(["kpi", "slot"], sort=True)}
+
+
+def _scale(cells: pd.Series, factor: float, least: float) -> pd.Series:
+    """Multiply numbers written as text by ``factor``, keeping their decimals (0 or 1)."""
+    numbers = pd.to_numeric(cells.replace("", np.nan))
+    one_dp = cells.str.contains(".", regex=False)
+    scaled = np.where(one_dp, np.round(numbers * factor, 1), np.rint(numbers * factor))
+    scaled = np.maximum(scaled, least)
+    text = [
+        "" if np.isnan(v) else (f"{v:.1f}" if dp else f"{v:.0f}")
+        for v, dp in zip(scaled, one_dp, strict=True)
+    ]
+    return pd.Series(text, index=cells.index, dtype=object)
+
+
+def scaled_frames(seed: int = 42) -> dict[str, pd.DataFrame]:
+    """The input files as frames (all cells text): orgs, targets, process changes, figures, revisions."""
+    builds = [build_demo(seed + b) for b in range(BUILDS)]
+    sources = [_series_by_owner(b.figures) for b in builds]
+    owners: dict[str, list[str]] = {}
+    for kpi, slot in sources[0]:
+        owners.setdefault(kpi, []).append(slot)
+    months = month_range(FIRST_MONTH, LAST_MONTH)
+    demo_months = month_range(builds[0].figures["period"].min(), builds[0].figures["period"].max())
+    prepend = len(months) - len(demo_months)  # months before the demo: the demo's first ones again
+    take = np.r_[np.arange(prepend), np.arange(len(demo_months))]
+    month_array = np.array(months, dtype=object)
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(0.5, 1.5, len(_slots()))
+    frames = []
+    for kpi, (unit, _polarity, _rule) in KPIS.items():
+        if owners[kpi] == ["LA"]:  # authority-only (rates per population, workforce): as in the demo
+            rows = sources[0][(kpi, "LA")].iloc[take]
+            frames.append(rows.assign(period=months).drop(columns="slot"))
+            continue
+        for t, slot in enumerate(_slots()):
+            source = sources[t % BUILDS][(kpi, owners[kpi][(t // BUILDS) % len(owners[kpi])])]
+            rows = source.iloc[take].reset_index(drop=True)
+            out = pd.DataFrame(
+                {"period": month_array, "kpi": kpi, "org": _org_at(slot, month_array)}, dtype=object
+            )
+            if unit == "count":
+                out["numerator"], out["denominator"] = "", ""
+                out["value"] = _scale(rows["value"], factors[t], 0)
+            else:
+                den = _scale(rows["denominator"], factors[t], 1)
+                num = _scale(rows["numerator"], factors[t], 0)
+                if unit == "percent":
+                    over = pd.to_numeric(num) > pd.to_numeric(den)
+                    num = num.where(~over, den)
+                out["numerator"], out["denominator"], out["value"] = num, den, ""
+            out["commentary"] = rows["commentary"].where(np.arange(len(rows)) >= prepend, "")
+            frames.append(out)
+    figures = pd.concat(frames, ignore_index=True).astype(str)
+    return {
+        "orgs": pd.DataFrame(team_codes(), columns=["code", "name", "parent", "type", "from", "closed"]),
+        "targets": _targets(builds[0].targets),
+        "process_changes": _process_changes(),
+        "figures": figures,
+        "revisions": _revisions(figures, rng),
+    }
+
+
+def _targets(demo: pd.DataFrame) -> pd.DataFrame:
+    """The demo's targets for every unit (and the authority's own); team-specific ones dropped."""
+    return demo[demo["org"].isin(["", "LA"])].reset_index(drop=True)
+
+
+def _process_changes() -> pd.DataFrame:
+    rows = [
+        ("*", "LA", "2019-04", "Improvement plan: weekly performance meetings and 95% visit targets"),
+        ("ASSESSMENTS_45WD", "LA", "2018-10", "Assessment recovery plan: open assessments tracked weekly"),
+        ("*", "SFS", RESTRUCTURE_MONTH, "Restructure of front door: a new team takes over team 2"),
+        ("CP_VISITS_TIMELY", "LA", "2022-04", "Mobile working: visits recorded on tablets on the day"),
+    ]
+    rows += [
+        ("CP_VISITS_TIMELY", f"SFS_T{n:02d}", "2022-04", "Mobile working: visits recorded on the day")
+        for n in range(3, 9)
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "org", "period", "note"])
+
+
+def _revisions(figures: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Late recording: one more visit on time for 40 team figures of the last two months."""
+    late = figures[
+        figures["period"].isin([add_months(LAST_MONTH, -1), LAST_MONTH])
+        & figures["kpi"].str.endswith("VISITS_TIMELY")
+        & (figures["numerator"] != figures["denominator"])
+    ]
+    chosen = late.iloc[np.sort(rng.choice(len(late), size=min(40, len(late)), replace=False))].copy()
+    chosen["numerator"] = (chosen["numerator"].astype(int) + 1).astype(str)
+    chosen["commentary"] = "Late recording of visits."
+    return chosen.reset_index(drop=True)
+
+
+def new_month_file(database: Path, folder: Path, month: str = NEW_MONTH, seed: int = 42) -> Path:
+    """A figures file for ``month``: every series of the database's latest month, nudged (valid)."""
+    import sqlalchemy as sa
+
+    from data.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{database}", read_only=True)
+    try:
+        with engine.connect() as conn:
+            latest = conn.exec_driver_sql("SELECT max(period) FROM figures").scalar()
+            rows = pd.DataFrame(
+                conn.execute(
+                    sa.text(
+                        "SELECT kpi, org, numerator, denominator, value FROM figures "
+                        "WHERE is_current AND period = :p"
+                    ),
+                    {"p": latest},
+                ).fetchall(),
+                columns=["kpi", "org", "numerator", "denominator", "value"],
+            )
+    finally:
+        engine.dispose()
+    rng = np.random.default_rng(seed + 1000)
+    nudge = rng.uniform(0.9, 1.1, len(rows))
+    units = rows["kpi"].map({k: u for k, (u, _, _) in KPIS.items()})
+    is_count = units == "count"
+    fte_num = rows["kpi"].isin(["AGENCY_RATE", "VACANCY_RATE", "TURNOVER_RATE"])
+    value = np.rint(rows["value"].fillna(0) * nudge)
+    num = np.where(fte_num, np.round(rows["numerator"] * nudge, 1), np.rint(rows["numerator"] * nudge))
+    den = rows["denominator"].to_numpy()
+    num = np.where(units == "percent", np.minimum(num, den), num)
+
+    def text(values: np.ndarray, one_dp: np.ndarray) -> list[str]:
+        return [
+            "" if pd.isna(v) else (f"{v:.1f}" if dp else f"{v:.0f}")
+            for v, dp in zip(values, one_dp, strict=True)
+        ]
+
+    out = pd.DataFrame(
+        {
+            "period": month,
+            "kpi": rows["kpi"],
+            "org": rows["org"],
+            "numerator": np.where(is_count, "", text(num, fte_num.to_numpy())),
+            "denominator": np.where(is_count, "", text(den, np.nan_to_num(den) % 1 != 0)),
+            "value": np.where(is_count, text(value.to_numpy(), np.zeros(len(rows), bool)), ""),
+            "commentary": "",
+        }
+    )
+    path = folder / f"figures_{month}.csv"
+    out.to_csv(path, index=False)
+    return path
+
+
+def _stamp(seed: int) -> str:
+    source = Path(__file__).read_bytes() + (ROOT / "data" / "demo_frames.py").read_bytes()
+    return f"{VERSION}:{seed}:{hashlib.sha256(source).hexdigest()[:16]}"
+
+
+def build_scaled_database(path: Path = DEFAULT_DB, seed: int = 42, *, force: bool = False) -> str:
+    """Build (or reuse, when built by this code with this seed) the scaled SQLite database."""
+    from data.engine import make_engine
+    from data.load import load_files
+    from data.settings import DEMO_LABEL_KEY, get_setting, set_setting
+
+    stamp_key = "bench_scaled_stamp"
+    if path.exists() and not force:
+        engine = make_engine(f"sqlite:///{path}", read_only=True)
+        try:
+            with engine.connect() as conn:
+                if get_setting(conn, stamp_key) == _stamp(seed):
+                    return f"reused {path}"
+        except Exception:  # an old or broken file: rebuild it
+            pass
+        finally:
+            engine.dispose()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(path.name + ".building")
+    for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+        leftover.unlink(missing_ok=True)
+    started = time.perf_counter()
+    frames = scaled_frames(seed)
+    engine = make_engine(f"sqlite:///{building}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="scaled-") as folder:
+            files = []
+            for name in ("orgs", "targets", "process_changes", "figures"):
+                files.append(Path(folder) / f"scaled_{name}.csv")
+                frames[name].to_csv(files[-1], index=False)
+            benchmarks = ROOT / "data" / "reference" / "demo_benchmarks.csv"
+            if benchmarks.exists():
+                files.append(benchmarks)
+            load_files(engine, files, user="bench", month="2026-10")
+            revisions = Path(folder) / "scaled_late_recording.csv"
+            frames["revisions"].to_csv(revisions, index=False)
+            load_files(engine, [revisions], user="bench", month="2026-10")
+        with engine.begin() as conn:
+            set_setting(conn, DEMO_LABEL_KEY, SCALED_LABEL)
+            set_setting(conn, stamp_key, _stamp(seed))
+    finally:
+        engine.dispose()
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    building.replace(path)
+    teams = (frames["orgs"]["type"] == "team").sum()
+    return (
+        f"built {path}: {len(frames['figures']):,} figures, {teams} team codes, "
+        f"{frames['figures']['period'].nunique()} months, {frames['figures']['kpi'].nunique()} KPIs "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--force", action="store_true", help="rebuild even if an identical build exists")
+    args = parser.parse_args()
+    print(build_scaled_database(args.out, args.seed, force=args.force))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""The configured authority and its statistical neighbours, kept in the settings table.
+
+``python -m data config --la CODE`` stores the authority whose benchmarks EES files are read
+for (see docs/benchmarks.md). A new code (E06000019) is translated to the old 3-digit code (884)
+through the bundled lookup ``data/reference/la_codes.csv``, so no EES file is needed to configure.
+
+Settings used (all text):
+
+- ``la_code``: the old 3-digit code, the key everything else is derived from;
+- ``la_name``, ``la_new_code``, ``la_region``, ``la_neighbours``: for display only, refreshed
+  whenever the authority or the neighbour model changes;
+- ``neighbour_model``: the statistical-neighbour model file loaded with ``python -m data load``
+  (its CSV text), replacing the bundled 2025 model; empty: the bundled model is used;
+- ``neighbour_model_name``: the name of that file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data import ees
+from data.settings import get_setting, set_setting
+
+LA_CODES_FILE = Path(__file__).resolve().parent / "reference" / "la_codes.csv"
+LA_CODE_KEY = "la_code"
+DISPLAY_KEYS = ("la_name", "la_new_code", "la_region", "la_neighbours")
+MODEL_KEY = "neighbour_model"
+MODEL_NAME_KEY = "neighbour_model_name"
+BUNDLED_MODEL = f"the bundled DfE {ees.NEIGHBOUR_MODEL}, {ees.NEIGHBOURS_FILE.name}"
+CONFIGURE = "run `python -m data config --la CODE` (e.g. E06000019 or 884)"
+
+
+UnknownAuthority = ees.UnknownAuthority
+
+
+class NotConfigured(LookupError):
+    """No authority has been configured (the message says how to configure one)."""
+
+
+@dataclass(frozen=True)
+class NeighbourModel:
+    """The statistical-neighbour model in use: the file as read, and where it came from."""
+
+    frame: pd.DataFrame
+    label: str
+    loaded: bool  # True: a file loaded with `python -m data load`; False: the bundled model
+
+
+@cache
+def load_la_codes() -> pd.DataFrame:
+    """The bundled old/new LA code lookup (old_la_code, new_la_code, la_name, first/last year)."""
+    return ees.read_ees_csv(LA_CODES_FILE)
+
+
+def newest_code(old_code: str) -> str:
+    """The new code an old code was last published with ("" when the lookup has none)."""
+    codes = load_la_codes()
+    rows = codes[codes["old_la_code"] == old_code].sort_values(["last_year", "first_year"])
+    return str(rows["new_la_code"].iloc[-1]) if len(rows) else ""
+
+
+def model_rows(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """old code -> (name, region, SN_1 ... SN_10) of a neighbour-model file, to compare models."""
+    names: dict[str, str] = {}
+    for column in frame.columns:
+        names.setdefault(str(column).replace("\ufeff", "").strip().casefold(), str(column))
+    rows: dict[str, tuple[str, ...]] = {}
+    for values in frame[[names[c] for c in ees.NEIGHBOUR_COLUMNS]].itertuples(index=False, name=None):
+        cells = tuple(str(v).strip() for v in values)
+        rows.setdefault(cells[0], cells[1:])
+    return rows
+
+
+@cache
+def _bundled() -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    frame = ees.load_neighbours()
+    return frame, model_rows(frame)
+
+
+def model_of(frame: pd.DataFrame, name: str) -> NeighbourModel:
+    """A model read from a file called ``name``; the bundled model when it lists the same neighbours."""
+    bundled, rows = _bundled()
+    if model_rows(frame) == rows:
+        return NeighbourModel(bundled, BUNDLED_MODEL, False)
+    return NeighbourModel(frame, name, True)
+
+
+def neighbour_model(conn: sa.Connection) -> NeighbourModel:
+    """The loaded statistical-neighbour model if there is one, else the bundled one."""
+    text = get_setting(conn, MODEL_KEY)
+    if text:
+        frame = ees.read_ees_csv(io.StringIO(text))
+        return model_of(frame, get_setting(conn, MODEL_NAME_KEY, "a loaded model"))
+    return NeighbourModel(_bundled()[0], BUNDLED_MODEL, False)
+
+
+def resolve(code: str, neighbours: pd.DataFrame) -> ees.LocalAuthority:
+    """An authority by new or old code, with its neighbours in ``neighbours`` (UnknownAuthority)."""
+    try:
+        return ees.resolve_la(code, neighbours, [load_la_codes()])
+    except ees.UnknownAuthority as exc:
+        wanted = code.strip().upper()
+        if re.fullmatch(r"[EWSN]\d{8}", wanted) and wanted not in set(load_la_codes()["new_la_code"]):
+            raise ees.UnknownAuthority(
+                f"{wanted} is not the new code of an English local authority in the DfE statistics "
+                f"({LA_CODES_FILE.name}): give a code such as E06000019, or the old 3-digit code (884)"
+            ) from exc
+        raise
+
+
+def configured_authority(conn: sa.Connection, neighbours: pd.DataFrame | None = None) -> ees.LocalAuthority:
+    """The configured authority with its neighbours (NotConfigured, UnknownAuthority)."""
+    if not sa.inspect(conn).has_table("settings"):
+        raise NotConfigured(f"no authority is configured: {CONFIGURE}")
+    code = get_setting(conn, LA_CODE_KEY)
+    if not code:
+        raise NotConfigured(f"no authority is configured: {CONFIGURE}")
+    return resolve(code, neighbour_model(conn).frame if neighbours is None else neighbours)
+
+
+def configure(conn: sa.Connection, code: str) -> tuple[str, ees.LocalAuthority]:
+    """Store the authority (new or old code): (the old code configured before, or "", the authority).
+
+    Raises UnknownAuthority for a code that is not found, storing nothing.
+    """
+    la = resolve(code, neighbour_model(conn).frame)
+    before = get_setting(conn, LA_CODE_KEY)
+    set_setting(conn, LA_CODE_KEY, la.old_code)
+    store_display(conn, la)
+    return before, la
+
+
+def store_display(conn: sa.Connection, la: ees.LocalAuthority) -> None:
+    """Write the authority's name, new code, region and neighbours for display."""
+    set_setting(conn, "la_name", la.name)
+    set_setting(conn, "la_new_code", newest_code(la.old_code))
+    set_setting(conn, "la_region", la.region)
+    set_setting(conn, "la_neighbours", "; ".join(f"{n.name} ({n.old_code})" for n in la.neighbours))
+
+
+def describe(conn: sa.Connection) -> str:
+    """The configuration in a few lines, for ``python -m data config``."""
+    try:
+        la = configured_authority(conn)
+    except NotConfigured as exc:
+        return str(exc)
+    model = neighbour_model(conn)
+    codes = ", ".join(c for c in (la.old_code, newest_code(la.old_code)) if c)
+    lines = [
+        f"authority: {la.name} ({codes})",
+        f"region: {la.region}",
+        f"statistical neighbours ({model.label}):",
+        *(
+            f"  {i}. {n.name} ({n.old_code}){f', {n.closeness}' if n.closeness else ''}"
+            for i, n in enumerate(la.neighbours, start=1)
+        ),
+    ]
+    return "\n".join(lines)

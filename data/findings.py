@@ -1,0 +1,105 @@
+"""Findings of the data-quality checks, recorded against the load that caused them.
+
+After each load (``data.load.load_files``) the checks of :mod:`metrics.quality` run over the
+whole database as it stands in the load's transaction. The findings that were not stored before
+are the ones this load caused: they are stored against it, so ``python -m data history`` can
+show them under it. A finding counts as stored before when an earlier load recorded the same
+finding (``metrics.quality.finding_keys``: same check, KPI, unit and month; for a revision, also
+the same message), so a finding that stays true is recorded once, by the load that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data import schema
+from data.queries import Source, read_dataset, read_orgs, read_revisions
+from metrics.catalogue import Catalogue
+from metrics.quality import QualityOptions, finding_keys, run_checks
+from metrics.report import Dataset, monthly_figures
+
+STORED_COLUMNS = ["load_id", "check", "severity", "kpi", "org", "period", "message"]
+# After a load, every check runs when the database holds at most this many current figures
+# (a large authority: 40 units x 45 KPIs x 10 years is about 216,000); above it, see check_and_record.
+FULL_CHECK_LIMIT = 250_000
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording the findings after a load did: how many were new, and a note if the checks
+    were cut short."""
+
+    count: int
+    note: str = ""
+
+
+def record_findings(conn: sa.Connection, load_id: int, findings: pd.DataFrame) -> int:
+    """Store the findings not stored before, against ``load_id``; how many were stored."""
+    if findings.empty:
+        return 0
+    stored = read_findings(conn)
+    new = findings[~finding_keys(findings).isin(set(finding_keys(stored)))]
+    if new.empty:
+        return 0
+    columns = STORED_COLUMNS[1:]
+    rows = [
+        {"load_id": load_id, **dict(zip(columns, values, strict=True))}
+        for values in new[columns].fillna("").astype(str).itertuples(index=False, name=None)
+    ]
+    conn.execute(schema.findings.insert(), rows)
+    return len(rows)
+
+
+def check_and_record(
+    conn: sa.Connection,
+    load_id: int,
+    catalogue: Catalogue,
+    *,
+    today_month: str | None = None,
+    options: QualityOptions | None = None,
+    full_limit: int | None = None,
+) -> Recorded:
+    """Run the checks over the database as this connection sees it; record the new findings.
+
+    Above ``full_limit`` current figures (default ``FULL_CHECK_LIMIT``) only the revision check
+    runs, which costs in proportion to the figures revised rather than to the whole database; the
+    note says so. Reading and rolling up a million figures takes seconds, which would almost
+    double the time of a big load.
+    """
+    count = conn.execute(
+        sa.select(sa.func.count()).select_from(schema.figures).where(schema.figures.c.is_current == sa.true())
+    ).scalar_one()
+    note = ""
+    limit = FULL_CHECK_LIMIT if full_limit is None else full_limit
+    if count > limit:
+        dataset = Dataset(orgs=read_orgs(conn), revisions=read_revisions(conn))
+        monthly = dataset.figures
+        note = (
+            f"data-quality checks: only revised figures were checked after this load, as the database "
+            f"holds {count:,} figures (more than {limit:,}); 'python -m data check' runs every check"
+        )
+    else:
+        dataset = read_dataset(conn)
+        monthly = monthly_figures(dataset, catalogue)
+    findings = run_checks(
+        dataset, catalogue, monthly, today_month=today_month, options=options or QualityOptions()
+    )
+    return Recorded(record_findings(conn, load_id, findings), note)
+
+
+def read_findings(source: Source, load_id: int | None = None) -> pd.DataFrame:
+    """Stored findings (of one load, or all), in the order they were recorded."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_findings(conn, load_id)
+    if not sa.inspect(source).has_table("findings"):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in STORED_COLUMNS})
+    t = schema.findings
+    query = sa.select(*(t.c[c] for c in STORED_COLUMNS)).order_by(t.c.id)
+    if load_id is not None:
+        query = query.where(t.c.load_id == load_id)
+    result = source.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=STORED_COLUMNS)

@@ -1,0 +1,97 @@
+"""Helpers for driving the dashboard's pages in Playwright: open, choose, read tables, watch errors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page, expect
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    path: str
+    slug: str
+    h1: str
+    title: str
+    ready: str  # a CSS selector that is visible once the page's content callback has drawn
+
+
+PAGES = (
+    PageInfo("/", "scorecard", "Scorecard", "Scorecard", "table.scorecard"),
+    PageInfo("/exceptions", "exceptions", "Performance exceptions", "Exceptions", ".page-content h2"),
+    PageInfo("/kpi", "kpi", "KPI trend", "KPI trend", "#graph-trend .main-svg"),
+    PageInfo("/compare", "compare", "Team comparison", "Team comparison", "table.compare-grid"),
+    PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
+    PageInfo("/data", "data", "Data", "Data", "table.data-table"),
+)
+BY_PATH = {p.path: p for p in PAGES}
+APP_TITLE = "Children's social care performance"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConsoleWatch:
+    """Console messages of type error and uncaught page errors, collected as they happen."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    def _page_error(self, error: Error) -> None:
+        self.errors.append(f"page error: {error.message}")
+
+    def clear(self) -> None:
+        self.errors.clear()
+
+
+def open_page(page: Page, path: str) -> PageInfo:
+    """Go to ``path`` (with any query) and wait until its heading and content are drawn."""
+    info = BY_PATH[urlparse(path).path]
+    page.goto(path)
+    expect(page.locator("main h1")).to_have_text(info.h1)
+    expect(page.locator(info.ready).first).to_be_visible()
+    return info
+
+
+def query(page: Page) -> dict[str, str]:
+    """The current URL's query parameters (first value of each)."""
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def control(page: Page, name: str) -> Locator:
+    return page.locator(f".controls .control-{name}")
+
+
+def choose(page: Page, name: str, option: str) -> None:
+    """Pick ``option`` in the Dash 4 dropdown control ``name``: click it, then click the option.
+
+    Long option lists are virtualised (only the visible options exist), so the option's text is
+    typed into the dropdown's search box first.
+    """
+    control(page, name).locator("button.dash-dropdown").click()
+    page.locator(".dash-dropdown-search").fill(option)
+    # Unit names are indented with no-break spaces to show the tree: match the name, not the indent.
+    page.get_by_role("option", name=re.compile(rf"^\s*{re.escape(option)}$")).click()
+    expect(control(page, name).locator(".dash-dropdown-value")).to_have_text(re.compile(re.escape(option)))
+
+
+def dropdown_text(page: Page, name: str) -> Locator:
+    return control(page, name).locator(".dash-dropdown-value")
+
+
+def table_rows(table: Locator) -> list[dict[str, str]]:
+    """A table's body rows as {header: cell text}, read in one round trip."""
+    return table.evaluate(
+        """t => {
+            const heads = [...t.querySelectorAll('thead th')].map(th => th.innerText.trim());
+            return [...t.querySelectorAll('tbody tr')].map(tr =>
+                Object.fromEntries([...tr.children].map((td, i) => [heads[i], td.innerText.trim()])));
+        }"""
+    )

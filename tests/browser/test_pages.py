@@ -1,0 +1,88 @@
+"""Every page loads cleanly, passes the axe scan, prints without its controls; screenshots saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.dash_page import APP_TITLE, PAGES, ROOT, ConsoleWatch, PageInfo, open_page
+from tests.browser.known_axe_violations import KNOWN_VIOLATIONS
+
+pytestmark = pytest.mark.browser
+AXE = Axe()
+README_SCREENSHOT = ROOT / "docs" / "screenshot-scorecard.png"
+MAX_README_SCREENSHOT = 300_000
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.slug)
+def test_page_loads_without_console_errors(page: Page, watch: ConsoleWatch, info: PageInfo, artefacts: Path):
+    open_page(page, info.path)
+    expect(page).to_have_title(f"{info.title} – {APP_TITLE}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("main")).to_have_count(1)
+    expect(page.locator("main h1")).to_have_count(1)
+    expect(page.locator(".notice-banner")).to_have_text("Illustrative demo data, not real figures")
+    expect(page.locator(".error-message")).to_have_count(0)
+    page.screenshot(path=artefacts / f"{info.slug}.png", full_page=True)
+    assert watch.errors == []
+
+
+def test_readme_screenshot_of_the_scorecard(page: Page):
+    """docs/screenshot-scorecard.png: the top of the scorecard, 1400 px wide, small enough to commit."""
+    open_page(page, "/")
+    page.mouse.move(0, 0)
+    page.screenshot(path=README_SCREENSHOT, full_page=False)
+    size = README_SCREENSHOT.stat().st_size
+    assert size < MAX_README_SCREENSHOT, f"{README_SCREENSHOT.name} is {size:,} bytes"
+    assert page.viewport_size == {"width": 1400, "height": 900}
+
+
+def unexpected_violations(page: Page, violations: list[dict]) -> list[str]:
+    """Violations not excused by known_axe_violations (rule id AND node inside that Dash component)."""
+    found = []
+    for violation in violations:
+        inside = [k.inside for k in KNOWN_VIOLATIONS if k.rule == violation["id"]]
+        for node in violation["nodes"]:
+            target = node["target"][0] if len(node["target"]) == 1 else None
+            excused = (
+                bool(inside)
+                and isinstance(target, str)
+                and page.evaluate(
+                    "([sel, roots]) => { const e = document.querySelector(sel);"
+                    " return !!e && roots.some(r => e.closest(r) !== null); }",
+                    [target, inside],
+                )
+            )
+            if not excused:
+                found.append(
+                    f"{violation['id']} ({violation['impact']}): {violation['help']} at {node['html']}"
+                )
+    return found
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.slug)
+def test_axe_finds_no_violations_outside_the_known_list(page: Page, info: PageInfo):
+    open_page(page, info.path)
+    results = AXE.run(page)
+    assert unexpected_violations(page, results.response["violations"]) == []
+
+
+def test_axe_on_the_plain_error_message(page: Page):
+    page.goto("/kpi?org=NOPE")
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert unexpected_violations(page, AXE.run(page).response["violations"]) == []
+
+
+@pytest.mark.parametrize("path", ["/?period=quarter", "/kpi?kpi=ASSESSMENTS_45WD"])
+def test_print_style_hides_the_controls(page: Page, path: str):
+    open_page(page, path)
+    page.emulate_media(media="print")
+    for hidden in (".controls", "header nav", ".downloads", ".skip-link"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("main table.data-table").first).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.locator(".controls")).to_be_visible()
