@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from data import authority
 from data.backup import BackupError, backup_database
@@ -109,6 +110,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ReportError, UnknownOrg, BackupError, NoDatabase) as exc:
         print(f"python -m data {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except sa.exc.OperationalError as exc:
+        print(
+            f"python -m data {args.command}: {_database_trouble(exc)}: nothing was written", file=sys.stderr
+        )
+        return EXIT_INVALID
+
+
+def _database_trouble(exc: sa.exc.OperationalError) -> str:
+    """One line for a database that could not be used (busy, unreachable), never a traceback."""
+    text = str(exc.orig).strip().splitlines()[0] if exc.orig else "unknown error"
+    if "locked" in text or "lock timeout" in text:
+        return "the database is busy with another load; try again when it has finished"
+    return f"the database could not be used ({text})"
 
 
 def _progress_bar(done: int, total: int) -> None:

@@ -86,9 +86,9 @@ def load_files(
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            ensure_schema(conn, catalogue)
-            if conn.dialect.name == "postgresql":
+            if conn.dialect.name == "postgresql":  # before the schema, so two first loads cannot clash
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_LOAD_LOCK)))
+            ensure_schema(conn, catalogue)
             from data.ees_load import EesBatch  # builds on write_rows below
 
             batch = EesBatch(paths)  # EES files are read together: rates need the LA file's population

@@ -220,3 +220,10 @@ def test_python_m_data_runs_as_a_module(tmp_path):
     )
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(capsys):
+    assert main(["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "history"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("python -m data history: the database could not be used (")
+    assert "Traceback" not in err and len(err.splitlines()) == 1
