@@ -146,7 +146,11 @@ def serving(*servers: Gunicorn) -> Iterator[tuple[Gunicorn, ...]]:
 
 
 def request(
-    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 120
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> tuple[int, bytes]:
     """One HTTP/1.1 request on a fresh connection (gunicorn's sync workers close after each)."""
     assert url.startswith(f"http://{HOST}:"), "loopback only"
@@ -195,6 +199,12 @@ class Result:
     errors: list[str] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     wall: float = 0.0
+
+    def add(self, other: Result) -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.sizes += other.sizes
+        self.wall += other.wall
 
     @property
     def count(self) -> int:
@@ -288,27 +298,35 @@ def capture_callbacks(base: str, pages: dict[str, str], wanted: dict[str, str]) 
     return captured
 
 
+SHOWN_SCRIPT = """
+new MutationObserver((_, observer) => {
+    if (document.querySelector(%s)) { window.__shown = performance.now(); observer.disconnect(); }
+}).observe(document, {childList: true, subtree: true});
+"""
+LAST_RESPONSE = """() => Math.max(...performance.getEntriesByType("navigation")
+    .concat(performance.getEntriesByType("resource")).map(e => e.responseEnd))"""
+
+
 def first_load(base: str, path: str, ready_selector: str) -> dict[str, float]:
-    """A fresh Chromium (empty cache) opening ``path``, in seconds from the start of navigation:
-    ``shown`` (``ready_selector`` visible), ``quiet`` (the last network response finished) and
-    ``idle`` (Playwright's ``networkidle``: no request for a further 500 ms)."""
+    """A fresh Chromium (empty cache) opening ``path``, in seconds from the start of navigation,
+    timed by the page itself (Performance API): ``shown`` (``ready_selector`` in the page),
+    ``quiet`` (the last response of any request finished) and ``idle`` (Playwright's
+    ``networkidle``: no request for a further 500 ms, timed from Python)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context().new_page()
-            finished: list[float] = []
-            page.on("requestfinished", lambda _req: finished.append(time.perf_counter()))
+            page.add_init_script(SHOWN_SCRIPT % json.dumps(ready_selector))
             started = time.perf_counter()
-            page.goto(base + path, wait_until="commit", timeout=60_000)
-            page.wait_for_selector(ready_selector, timeout=60_000)
-            shown = time.perf_counter() - started
-            page.wait_for_load_state("networkidle", timeout=60_000)
+            page.goto(base + path, wait_until="networkidle", timeout=60_000)
             idle = time.perf_counter() - started
+            shown = page.evaluate("() => window.__shown") / 1000
+            quiet = page.evaluate(LAST_RESPONSE) / 1000
         finally:
             browser.close()
-    return {"shown": shown, "quiet": max(finished) - started, "idle": idle}
+    return {"shown": shown, "quiet": quiet, "idle": idle}
 
 
 def fmt_ms(seconds: float) -> str:

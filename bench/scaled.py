@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np
-import pandas as pd
+import numpy as np  # noqa: E402  (after the sys.path line: run as a script from anywhere)
+import pandas as pd  # noqa: E402
 
-from data.demo_frames import KPIS, ORGS, RESTRUCTURE, build_demo
-from metrics.periods import add_months, month_range
+from data.demo_frames import KPIS, ORGS, RESTRUCTURE, build_demo  # noqa: E402
+from metrics.periods import add_months, month_range  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DEFAULT_DB = OUT / "scaled.db"

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("dashboard.requests")
 
-CALLBACK_PATH = "/_dash-update-component"
+CALLBACK_ROUTE = "_dash-update-component"  # under the app's routes_pathname_prefix ("/")
 MAX_TEXT = 4_000  # longest string value a control or the URL can send
 MAX_ITEMS = 200  # most components one pattern-matching input can match
 TEXT_OR_NONE = "text"
@@ -41,10 +41,11 @@ def plain(status: int, reason: str) -> Response:
 def install(app: Dash) -> None:
     """Check callback requests before Dash runs them; answer every error in plain words."""
     server = app.server
+    callback_path = f"{app.config.routes_pathname_prefix}{CALLBACK_ROUTE}"
 
     @server.before_request
     def _check_callback_request() -> Response | None:
-        if request.path != CALLBACK_PATH or request.method != "POST":
+        if request.path != callback_path or request.method != "POST":
             return None
         if request.mimetype != "application/json":
             return plain(415, "callback requests must be JSON (Content-Type: application/json)")
@@ -76,7 +77,7 @@ def install(app: Dash) -> None:
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):  # raised inside a view: keep its status
             return _http_error(exc)
-        if request.path == CALLBACK_PATH:
+        if request.path == callback_path:
             log.warning("callback request failed inside Dash: %r", exc, exc_info=exc)
             return plain(400, "bad callback request")
         log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update, set_props
 
 from callbacks import source
 from callbacks.view import (
     PAGE_PARAMS,
+    SWITCHES,
     ViewError,
     build_search,
     control_value,
@@ -77,8 +79,14 @@ def render_page(pathname: str | None, search: str | None):
     Input(ids.control(ALL), "value"),
 )
 def sync_url_and_controls(search: str | None, values: list):
-    """One source of truth: a control change rewrites the URL; a URL change (back) sets controls."""
+    """One source of truth: a control change rewrites the URL; a URL change (back) sets controls.
+
+    Defaults filled into an address that lacked them (a page just opened from the menu) replace
+    its history entry (through ``ids.URL_DEFAULTS``) instead of adding one: otherwise Back would
+    land on the bare address, which fills its defaults again, so the user could never leave.
+    """
     names = [item["id"]["name"] for item in ctx.inputs_list[1]]
+    unchanged = [no_update] * len(names)
     try:
         params = query_params(search)
     except ViewError:
@@ -88,10 +96,39 @@ def sync_url_and_controls(search: str | None, values: list):
         return no_update, [
             w if w != v and w is not None else no_update for w, v in zip(wanted, values, strict=True)
         ]
+    before = dict(params)
     for name, value in zip(names, values, strict=True):
         params[name] = raw_value(name, value) or ""
     new = build_search(params)
-    return (new if new != (search or "") else no_update), [no_update] * len(names)
+    if new == (search or ""):
+        return no_update, unchanged
+    page = next((path for path, wanted in PAGE_PARAMS.items() if wanted and set(wanted) == set(names)), None)
+    if page and fills_defaults(before, params):
+        set_props(ids.URL_DEFAULTS, {"data": {"pathname": page, "search": new, "at": time.time_ns()}})
+        return no_update, unchanged
+    return new, unchanged
+
+
+def fills_defaults(before: dict[str, str], after: dict[str, str]) -> bool:
+    """True when ``after`` only adds values ``before`` lacked (a switch left out is off, not unset)."""
+    return all(
+        (before.get(name) or "") == (value or "") or (not before.get(name) and name not in SWITCHES)
+        for name, value in after.items()
+    )
+
+
+clientside_callback(
+    """
+    function(fill) {
+        if (fill && window.location.pathname === fill.pathname && window.location.search !== fill.search) {
+            const url = window.location.pathname + fill.search + window.location.hash;
+            window.history.replaceState(window.history.state, "", url);
+            window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));  // dcc.Location re-reads it
+        }
+    }
+    """,
+    Input(ids.URL_DEFAULTS, "data"),
+)
 
 
 clientside_callback(

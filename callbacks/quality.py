@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Input, Output, callback
 
 from callbacks import source
-from layouts import ids
+from layouts import components, ids
 from layouts.quality import quality_content
 from metrics.quality import run_checks
 
@@ -16,4 +16,10 @@ from metrics.quality import run_checks
     Input(ids.ready("quality"), "data"),
 )
 def quality_view(pathname: str | None, _ready: object = None):
-    return quality_content(run_checks(source.dataset(), source.catalogue(), source.monthly()))
+    dataset = source.dataset()
+    if dataset.figures.empty:  # nothing was checked: "every check passed" would mislead
+        return components.empty_state(
+            "No figures loaded yet",
+            "The checks run after every load: load figures with python -m data load FILE.",
+        )
+    return quality_content(run_checks(dataset, source.catalogue(), source.monthly()))

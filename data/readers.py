@@ -25,7 +25,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,9 @@ MARKUP_STARTS = (
 )
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32)])
-_SEP_LINE = re.compile(r'"?sep=(.)"?[,;\t]*')  # Excel's "sep=;" first line: names the separator outright
+_SEP_LINE = re.compile(
+    r'"?sep=([,;\t|])"?[,;\t|]*'
+)  # Excel's "sep=;" first line: names the separator outright
 _QUOTED = re.compile(r'"[^"]*"')
 _FIRST_LINE = re.compile(r"[^\r\n]*")
 
@@ -101,7 +103,7 @@ def read_table(path: Path, source: str | None = None) -> RawTable:
 
 def iter_tables(
     path: Path, source: str | None = None, *, chunk_rows: int | None = None
-) -> Iterator[RawTable]:
+) -> Generator[RawTable, None, None]:
     """The file as tables of at most ``chunk_rows`` rows (one table when None; a workbook is
     always one table). Every table has the same header, columns and notes; rows keep the
     numbers they have in the whole file. Raises InvalidInput (possibly part-way through)."""
@@ -111,6 +113,8 @@ def iter_tables(
         header, frame, rows, notes = _read_workbook(path, source)
         columns = _Columns.from_header(source, header, [frame])
         yield columns.table(source, frame, rows, [*head.notes, *notes])
+        if columns.problems:
+            raise InvalidInput(columns.problems)
         return
     yield from _read_text(path, source, head, chunk_rows)
 
@@ -209,7 +213,7 @@ def _sniff_zip(path: Path, source: str, suffix: str) -> _Head:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, EOFError, ValueError):
+    except Exception:  # a damaged or hostile archive makes zipfile fail in many ways
         if suffix in WORKBOOK_SUFFIXES:
             raise _whole(
                 source,
@@ -287,6 +291,8 @@ def _read_text(path: Path, source: str, head: _Head, chunk_rows: int | None) -> 
                 yield columns.table(source, frame, rows, notes)
                 if not chunk_rows:
                     break
+        if columns is not None and columns.problems:
+            raise InvalidInput(columns.problems)
     except pd.errors.ParserError as exc:
         raise InvalidInput(_parse_problems(path, source, head, separator, skiprows, str(exc))) from None
     except pd.errors.EmptyDataError:
@@ -504,6 +510,7 @@ class _Columns:
     header: list[str]
     keep: list[int]
     dropped: list[int]
+    problems: list[Problem] = field(default_factory=list)  # raised after the last chunk
     reported: set[int] = field(default_factory=set)
 
     @classmethod
@@ -527,7 +534,6 @@ class _Columns:
         if frame.shape[1] < width:  # pragma: no cover - the parser pads short rows
             for index in range(frame.shape[1], width):
                 frame[index] = ""
-        problems = []
         for index in self.dropped:
             hits = _data_mask(frame, index)
             if index not in self.reported and hits.any():
@@ -536,9 +542,7 @@ class _Columns:
                 message = (
                     f"column {letter} has no name in row 1 but holds data: name the column or clear its cells"
                 )
-                problems.append(Problem(source, int(rows[np.argmax(hits)]), f"({letter})", message))
-        if problems:
-            raise InvalidInput(problems)
+                self.problems.append(Problem(source, int(rows[np.argmax(hits)]), f"({letter})", message))
         cells = {position: _text(frame.iloc[:, index]) for position, index in enumerate(self.keep)}
         tidy = pd.DataFrame(cells, index=frame.index)
         blank = np.ones(len(tidy), dtype=bool)

@@ -265,7 +265,7 @@ def breakdown_figure(rows: pd.DataFrame, unit: str, title: str) -> go.Figure:
     return fig
 
 
-def sparkline_svg(values: list[float | None], width: int = 120, height: int = 32) -> str:
+def sparkline_svg(values: list[float | None], width: int = 100, height: int = 32) -> str:
     """A tiny line as an SVG data URI (cheap: 45 of them on a scorecard need no plotly)."""
     points = [(i, v) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
     if len(points) < 2:

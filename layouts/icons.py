@@ -13,6 +13,21 @@ from metrics.spc import (
     VARIATION_LETTERS,
 )
 
+VARIATION_SHORT = {
+    "common_cause": "No significant change",
+    "improvement_high": "Improving (higher)",
+    "improvement_low": "Improving (lower)",
+    "concern_high": "Concern (higher)",
+    "concern_low": "Concern (lower)",
+    "neutral_high": "Changed (higher)",
+    "neutral_low": "Changed (lower)",
+}
+ASSURANCE_SHORT = {
+    "consistently_pass": "Will pass",
+    "consistently_fail": "Will fail",
+    "hit_and_miss": "Hit and miss",
+}
+
 
 def variation_icon(code: object) -> html.Span | str:
     if not isinstance(code, str) or code not in VARIATION_LABELS:
@@ -22,9 +37,9 @@ def variation_icon(code: object) -> html.Span | str:
         [
             html.Span(VARIATION_LETTERS[code], className=f"spc-icon spc-{kind}", **{"aria-hidden": "true"}),
             " ",
-            VARIATION_LABELS[code],
+            VARIATION_SHORT[code],
         ],
-        title=VARIATION_HELP[code],
+        title=f"{VARIATION_LABELS[code]}. {VARIATION_HELP[code]}",
         className="spc-label",
     )
 
@@ -38,8 +53,8 @@ def assurance_icon(code: object) -> html.Span | str:
                 ASSURANCE_LETTERS[code], className=f"spc-icon assurance-{code}", **{"aria-hidden": "true"}
             ),
             " ",
-            ASSURANCE_LABELS[code],
+            ASSURANCE_SHORT[code],
         ],
-        title=ASSURANCE_HELP[code],
+        title=f"{ASSURANCE_LABELS[code]}. {ASSURANCE_HELP[code]}",
         className="spc-label",
     )

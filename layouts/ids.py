@@ -11,6 +11,7 @@ PAGE = "page"
 NOTICE = "notice"
 ALERT = "alert"
 TITLE = "page-title"
+URL_DEFAULTS = "url-defaults"  # a store: defaults to write into the URL in place (no history entry)
 CONTROL = "control"  # {"type": CONTROL, "name": <query parameter>}
 CONTENT = "content"  # {"type": CONTENT, "page": <page name>}
 

@@ -83,7 +83,7 @@ def spark_image(row: pd.Series) -> html.Img:
         if len(values) >= 2
         else "Too few months to draw a trend"
     )
-    return html.Img(src=sparkline_svg(row["spark"]), alt=alt, className="sparkline", width=120, height=32)
+    return html.Img(src=sparkline_svg(row["spark"]), alt=alt, className="sparkline", width=100, height=32)
 
 
 def _note(row: pd.Series):
@@ -112,20 +112,18 @@ def benchmark_cell(row: pd.Series, prefix: str):
     return html.Span(parts, className="benchmark")
 
 
-def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.Table:
+def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.Div:
     columns = [
-        c.Column("Indicator", lambda r: kpi_link(r, org, month)),
+        c.Column("Indicator", lambda r: [kpi_link(r, org, month), _note(r)]),
         c.Column("Value", c.value_text, numeric=True),
         c.Column("Target", c.target_text, numeric=True),
         c.Column("Status", lambda r: c.rag_badge(r.get("rag"))),
         c.Column("Direction of travel", lambda r: c.direction_text(r.get("direction"), period)),
         c.Column("Last 13 months", spark_image),
         c.Column("Is the change real?", lambda r: variation_icon(r.get("variation"))),
-        c.Column("Will it meet the target?", lambda r: assurance_icon(r.get("assurance"))),
+        c.Column("Will it meet target?", lambda r: assurance_icon(r.get("assurance"))),
         c.Column("England", lambda r: benchmark_cell(r, "england"), numeric=True),
         c.Column("Neighbours", lambda r: benchmark_cell(r, "neighbours"), numeric=True),
-        c.Column("Notes", _note),
     ]
-    return c.table(
-        rows, columns, caption=f"{rows['stage'].iloc[0].capitalize()} indicators", class_name="scorecard"
-    )
+    caption = f"{rows['stage'].iloc[0].capitalize()} indicators"
+    return html.Div(c.table(rows, columns, caption=caption, class_name="scorecard"), className="scroll")

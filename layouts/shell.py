@@ -51,6 +51,7 @@ def shell() -> html.Div:
                 className="app-header",
             ),
             dcc.Store(id=ids.TITLE),
+            dcc.Store(id=ids.URL_DEFAULTS),
             html.Div(id=ids.NOTICE, role="status"),
             html.Main([html.Div(id=ids.ALERT), html.Div(id=ids.PAGE)], id="main", tabIndex="-1"),
             html.Footer(

@@ -195,7 +195,10 @@ def _with_spc(
 def rebase_flags(rows: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
     """True on the first month on or after each process change of the row's KPI (or ``*``) and unit."""
     flags = pd.Series(False, index=rows.index)
+    orgs = set(rows["org"].unique())
     for change in changes.itertuples():
+        if change.org not in orgs:
+            continue  # no row of that unit (a report is usually for one unit): nothing to flag
         hit = (rows["org"] == change.org) & (rows["period"] >= change.period)
         if change.kpi != "*":
             hit &= rows["kpi"] == change.kpi
@@ -210,10 +213,11 @@ def _with_comparators(rows: pd.DataFrame, benchmarks: pd.DataFrame, flows: pd.Se
     for the 12 months ending that month, so it is only set on rows covering 12 months.
     """
     comparable = ~flows.to_numpy(dtype=bool) | (rows["months"] == 12).to_numpy()
+    # numpy object arrays: iterating pandas string columns element by element is ten times slower
+    keys = list(zip(rows["kpi"].to_numpy(object), rows["end_month"].to_numpy(object), strict=True))
     for column, comparator in COMPARATORS.items():
         chosen = benchmarks[benchmarks["comparator"] == comparator]
         lookup = dict(zip(zip(chosen["kpi"], chosen["period"], strict=True), chosen["value"], strict=True))
-        keys = zip(rows["kpi"], rows["end_month"], comparable, strict=True)
-        rows[column] = [lookup.get((kpi, month)) if ok else None for kpi, month, ok in keys]
+        rows[column] = [lookup.get(key) if ok else None for key, ok in zip(keys, comparable, strict=True)]
         rows[column] = rows[column].astype(float)
     return rows

@@ -54,15 +54,18 @@ def scorecard(
     KPIs without a figure for the period keep a row (value missing) so the card says so.
     ``spark`` holds the last 13 monthly values (None where missing), oldest first.
     """
-    rows = figures_report(
-        dataset, catalogue, ReportQuery(org=org, period=period, start=month, end=month), monthly
-    )
     history = figures_report(
         dataset,
         catalogue,
         ReportQuery(org=org, period="month", start=add_months(month, 1 - SPARK_MONTHS), end=month),
         monthly,
     )
+    if period == "month":  # the same report as the history's, from ``month`` on: do not make it twice
+        rows = history[history["period"] >= month].reset_index(drop=True)
+    else:
+        rows = figures_report(
+            dataset, catalogue, ReportQuery(org=org, period=period, start=month, end=month), monthly
+        )
     if period != "month":  # SPC icons always come from the monthly series
         icons = history.drop_duplicates("kpi", keep="last").set_index("kpi")[["variation", "assurance"]]
         rows = rows.drop(columns=["variation", "assurance"]).join(icons, on="kpi")

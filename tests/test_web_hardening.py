@@ -490,6 +490,21 @@ def test_an_unexpected_callback_error_is_logged_and_shown_plainly(
     assert failures and "secret detail of a bug" in str(failures[0].exc_info[1])
 
 
+def test_an_unexpected_download_error_is_a_plain_500_and_logged(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("secret detail of a bug")
+
+    monkeypatch.setattr(source, "dataset", broken)
+    with caplog.at_level(logging.ERROR, logger="dashboard.requests"):
+        response = client.get("/api/figures.csv")
+    assert response.status_code == 500
+    assert response.get_data(as_text=True) == "500 the server could not answer; the error has been logged\n"
+    assert_security_headers(response)
+    assert "secret detail of a bug" in caplog.text
+
+
 # --- hostile API requests ----------------------------------------------------------------------------
 
 

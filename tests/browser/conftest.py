@@ -8,20 +8,18 @@ on demand. Without /usr/bin/chromium the tests skip locally and fail in CI.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from werkzeug.serving import make_server
 
-from app import create_app
 from data.demo import build_demo_database
 from data.engine import make_engine
 from data.migrate import ensure_schema
 from tests.browser.dash_page import ROOT, ConsoleWatch
+from tests.browser.serving import Served
 from tests.conftest import skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,24 +38,14 @@ ARTEFACTS = ROOT / "tests" / "artefacts"
 expect.set_options(timeout=15_000)  # Dash callbacks on a busy 2-core runner
 
 
-class Served:
-    """A ``create_app(url)`` served by werkzeug on a free loopback port, in a daemon thread."""
-
-    def __init__(self, database_url: str) -> None:
-        self.server = make_server("127.0.0.1", 0, create_app(database_url).server, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="dash-server", daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture(scope="session", autouse=True)
-def _quiet_request_log() -> None:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+def _quiet_request_log() -> Iterator[None]:
+    """No line per request from the test servers (failures still log)."""
+    log = logging.getLogger("werkzeug")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    yield
+    log.setLevel(level)
 
 
 @pytest.fixture(scope="session")

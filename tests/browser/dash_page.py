@@ -17,13 +17,35 @@ class PageInfo:
     h1: str
     title: str
     ready: str  # a CSS selector that is visible once the page's content callback has drawn
+    params: tuple[str, ...] = ()  # written into the URL (defaults filled) once the page is open
 
 
 PAGES = (
-    PageInfo("/", "scorecard", "Scorecard", "Scorecard", "table.scorecard"),
-    PageInfo("/exceptions", "exceptions", "Performance exceptions", "Exceptions", ".page-content h2"),
-    PageInfo("/kpi", "kpi", "KPI trend", "KPI trend", "#graph-trend .main-svg"),
-    PageInfo("/compare", "compare", "Team comparison", "Team comparison", "table.compare-grid"),
+    PageInfo("/", "scorecard", "Scorecard", "Scorecard", "table.scorecard", ("org", "period", "month")),
+    PageInfo(
+        "/exceptions",
+        "exceptions",
+        "Performance exceptions",
+        "Exceptions",
+        ".page-content h2",
+        ("org", "period", "month"),
+    ),
+    PageInfo(
+        "/kpi",
+        "kpi",
+        "KPI trend",
+        "KPI trend",
+        "#graph-trend .main-svg",
+        ("kpi", "org", "period", "from", "to"),
+    ),
+    PageInfo(
+        "/compare",
+        "compare",
+        "Team comparison",
+        "Team comparison",
+        "table.compare-grid",
+        ("kpi", "org", "from", "to"),
+    ),
     PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
 )
@@ -57,7 +79,16 @@ def open_page(page: Page, path: str) -> PageInfo:
     page.goto(path)
     expect(page.locator("main h1")).to_have_text(info.h1)
     expect(page.locator(info.ready).first).to_be_visible()
+    wait_for_params(page, info.params)
     return info
+
+
+def wait_for_params(page: Page, names: tuple[str, ...]) -> None:
+    """Wait until the page has written its view (defaults filled) into the URL."""
+    if names:
+        page.wait_for_function(
+            "names => names.every(n => new URLSearchParams(location.search).has(n))", arg=list(names)
+        )
 
 
 def query(page: Page) -> dict[str, str]:

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.dash_page import ConsoleWatch, choose, dropdown_text, open_page, query
+from tests.browser.dash_page import (
+    BY_PATH,
+    ConsoleWatch,
+    choose,
+    dropdown_text,
+    open_page,
+    query,
+    wait_for_params,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -91,10 +99,17 @@ def test_back_and_forward_reproduce_the_view(page: Page, watch: ConsoleWatch):
     assert watch.errors == []
 
 
-def test_back_returns_to_the_previous_page(page: Page):
+def test_back_returns_to_the_previous_page(fresh: tuple[Page, ConsoleWatch]):
+    """Defaults filled into a bare address replace its history entry, so Back leaves the page."""
+    page, watch = fresh  # a short history: Chromium keeps at most 50 entries
     open_page(page, "/?org=SFS&period=month&month=2026-09")
+    entries = page.evaluate("history.length")
     page.get_by_role("link", name="Team comparison").click()
     expect(page.locator("main h1")).to_have_text("Team comparison")
+    expect(page.locator("table.compare-grid")).to_be_visible()
+    wait_for_params(page, BY_PATH["/compare"].params)
+    assert page.evaluate("history.length") == entries + 1
     page.go_back()
     expect(page.locator("main h1")).to_have_text("Scorecard")
     expect(page.locator(".card-heading")).to_have_text("Safeguarding and Family Support: September 2026")
+    assert watch.errors == []

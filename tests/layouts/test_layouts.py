@@ -129,3 +129,15 @@ def test_org_options_are_an_indented_tree():
 def test_control_dom_id_matches_dash_stringified_id():
     assert dom_id("org") == '{"name":"org","type":"control"}'
     assert isinstance(html.Label("x", htmlFor=dom_id("org")), html.Label)
+
+
+def test_every_spc_code_has_a_short_label_and_help():
+    from layouts.icons import ASSURANCE_SHORT, VARIATION_SHORT, assurance_icon, variation_icon
+    from metrics.spc import ASSURANCES, VARIATIONS
+
+    assert set(VARIATION_SHORT) == set(VARIATIONS)
+    assert set(ASSURANCE_SHORT) == set(ASSURANCES)
+    icon = variation_icon("concern_low")
+    assert text_of(icon) == "L Concern (lower)"
+    assert icon.title.startswith("Special cause concern (low). ")
+    assert assurance_icon(None) == "–"

@@ -377,10 +377,15 @@ def big_orgs(teams: int = 199) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_big_figures(path: Path, target_bytes: int, kpis: list[tuple[str, str]], teams: int = 199) -> int:
+def write_big_figures(
+    path: Path, target_bytes: int, kpis: list[tuple[str, str]], teams: int = 199, commentary: int = 0
+) -> int:
     """A valid figures file of about ``target_bytes`` (months from 1950, every KPI for every unit
-    of :func:`big_orgs`), written month by month; the number of data rows."""
+    of :func:`big_orgs`), written month by month, with ``commentary`` characters of commentary
+    on every row (else on some); the number of data rows."""
     orgs = ["LA", "S1", *(f"T{i:03d}" for i in range(1, teams + 1))]
+    words = "Rose after the audit; the team is recruiting two social workers and reviewing every case. "
+    long_note = (words * (commentary // len(words) + 1))[:commentary]
     written, rows, month = 0, 0, 1950 * 12
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("period,kpi,org,numerator,denominator,value,commentary\n")
@@ -389,10 +394,10 @@ def write_big_figures(path: Path, target_bytes: int, kpis: list[tuple[str, str]]
             lines = []
             for org in orgs:
                 for i, (code, unit) in enumerate(kpis):
+                    note = long_note or ("Rose after the audit" if i % 7 == 0 else "")
                     if unit == "count":
-                        lines.append(f"{period},{code},{org},,,{(rows + i) % 500},\n")
+                        lines.append(f"{period},{code},{org},,,{(rows + i) % 500},{note}\n")
                     else:
-                        note = "Rose after the audit" if i % 7 == 0 else ""
                         lines.append(f"{period},{code},{org},{(rows + i) % 40},{40 + i},,{note}\n")
                 rows += len(kpis)
             block = "".join(lines)
