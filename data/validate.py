@@ -20,6 +20,8 @@ from metrics.catalogue import Catalogue
 from metrics.orgtree import tree_by_month
 
 ORG_TYPES = ("authority", "service", "team")
+CODE_LENGTH = 64  # data.schema: org_units.code
+COMPARATOR_LENGTH = 128  # data.schema: benchmarks.comparator
 VALUE_TOLERANCE = 0.1
 
 
@@ -201,6 +203,11 @@ def _number_column(check: Checker, column: str, percent: pd.Series | None = None
     return numbers
 
 
+def _max_length(check: Checker, column: str, limit: int) -> None:
+    """Codes and names the schema keys on have a length limit (PostgreSQL enforces it)."""
+    check.flag(check.cells(column).str.len() > limit, column, f"too long: at most {limit} characters")
+
+
 def _known(check: Checker, column: str, known: set[str], what: str, also: tuple[str, ...] = ()) -> None:
     cells = check.cells(column)
     check.flag((cells != "") & ~cells.isin(known | set(also)), column, lambda v: f"unknown {what} {v!r}")
@@ -334,6 +341,7 @@ def validate_benchmarks(table: RawTable, context: Context) -> tuple[pd.DataFrame
     check = Checker(table)
     for column in ("kpi", "period", "comparator", "value"):
         _required(check, column)
+    _max_length(check, "comparator", COMPARATOR_LENGTH)
     _known(check, "kpi", set(context.catalogue.by_code), "KPI code")
     months = _month_column(check, "period", context)
     value = _number_column(check, "value")
@@ -373,6 +381,7 @@ def validate_orgs(table: RawTable, context: Context) -> tuple[pd.DataFrame, list
     check = Checker(table)
     for column in ("code", "name", "type"):
         _required(check, column)
+    _max_length(check, "code", CODE_LENGTH)
     check.flag(
         (check.cells("type") != "") & ~check.cells("type").isin(ORG_TYPES),
         "type",
