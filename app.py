@@ -66,7 +66,7 @@ def create_app(database_url: str | None = None, *, cache_config: dict | None = N
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     guard.install(app)
     server.extensions[source.EXTENSION] = source.Source(database_url or default_url())
-    source.cache.init_app(server, config=cache_config or source.CACHE_CONFIG)
+    source.init_caches(server, cache_config)
     callbacks.register(server)
 
     @server.after_request

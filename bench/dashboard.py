@@ -298,22 +298,24 @@ def browser_first_load(folder: Path) -> list[tuple[str, bool, str]]:
     with serving(server):  # serving() waited for /_dash-layout only: no figures read yet
         cold = first_load(server.base, "/", "h2.card-heading")
         warm_ = [first_load(server.base, "/", "h2.card-heading") for _ in range(3)]
-    warm_.sort(key=lambda t: t["quiet"])
+    warm_.sort(key=lambda t: t["idle"])
     for name, t in (("server's first page", cold), ("server warm (median of 3)", warm_[1])):
         print(
-            f"  {name:<26} scorecard shown {t['shown']:.2f} s; network quiet (last response) "
-            f"{t['quiet']:.2f} s; networkidle event {t['idle']:.2f} s (quiet + Playwright's 500 ms)"
+            f"  {name:<26} networkidle {t['idle']:.2f} s (last response {t['quiet']:.2f} s + 500 ms quiet); "
+            f"scorecard in the page {t['shown']:.2f} s"
         )
+    print("  (in the page: when the first heading of the card is in the DOM; the browser renders after")
+    print("  the last response, on the main thread, so this can come after networkidle)")
     return [
         (
-            f"first load, server's first page: network quiet < {GOAL_FIRST_LOAD_S} s",
-            cold["quiet"] < GOAL_FIRST_LOAD_S,
-            f"{cold['quiet']:.2f} s",
+            f"first load, server's first page: navigation to networkidle < {GOAL_FIRST_LOAD_S} s",
+            cold["idle"] < GOAL_FIRST_LOAD_S,
+            f"{cold['idle']:.2f} s",
         ),
         (
-            f"first load, warm server (median of 3): network quiet < {GOAL_FIRST_LOAD_S} s",
-            warm_[1]["quiet"] < GOAL_FIRST_LOAD_S,
-            f"{warm_[1]['quiet']:.2f} s",
+            f"first load, warm server (median of 3): navigation to networkidle < {GOAL_FIRST_LOAD_S} s",
+            warm_[1]["idle"] < GOAL_FIRST_LOAD_S,
+            f"{warm_[1]['idle']:.2f} s",
         ),
     ]
 

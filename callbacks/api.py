@@ -77,10 +77,11 @@ def figures_csv() -> Response:
         orgs = _values("org") or [None]
         start, end = _month("from"), _month("to")
         dataset, catalogue = source.dataset(), source.catalogue()
+        # One unit: its own slice (cached per load). Several: one frame for all of them, so that
+        # every row of the answer comes from the same read even if a load lands meanwhile.
+        monthly = _monthly_of(dataset, orgs[0]) if len(orgs) == 1 else source.monthly()
         frames = [
-            figures_report(
-                dataset, catalogue, ReportQuery(kpis, org, start, end, period), _monthly_of(dataset, org)
-            )
+            figures_report(dataset, catalogue, ReportQuery(kpis, org, start, end, period), monthly)
             for org in orgs
         ]
     except (BadRequest, ReportError, UnknownOrg) as exc:

@@ -76,6 +76,7 @@ _SEP_LINE = re.compile(
     r'"?sep=([,;\t|])"?[,;\t|]*'
 )  # Excel's "sep=;" first line: names the separator outright
 _QUOTED = re.compile(r'"[^"]*"')
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FIRST_LINE = re.compile(r"[^\r\n]*")
 
 
@@ -359,7 +360,8 @@ def _check_text(path: Path, source: str, head: _Head, separator: str, header_lin
 
 def _split_header(line: str, separator: str) -> list[str]:
     try:
-        return [c.strip().lower() for c in next(csv.reader([line], delimiter=separator), [])]
+        cells = next(csv.reader([line], delimiter=separator), [])
+        return [_CONTROL_CHARACTERS.sub(" ", c).strip().lower() for c in cells]
     except csv.Error:
         return []
 
@@ -515,6 +517,9 @@ class _Columns:
 
     @classmethod
     def from_header(cls, source: str, header: list[str], frames: list[pd.DataFrame]) -> _Columns:
+        # a line break or other control character is never part of a column name; kept, it
+        # would split a FILE:ROW:COLUMN line in two
+        header = [_CONTROL_CHARACTERS.sub(" ", h) for h in header]
         if not any(h.strip() for h in header):
             if any(len(f) for f in frames):
                 raise _whole(source, "row 1 is empty: the column names must be in row 1")
@@ -530,10 +535,6 @@ class _Columns:
         return [f"ignored {len(empty)} empty column(s) with no name in row 1: {', '.join(empty)}"]
 
     def table(self, source: str, frame: pd.DataFrame, rows: np.ndarray, notes: list[str]) -> RawTable:
-        width = len(self.header)
-        if frame.shape[1] < width:  # pragma: no cover - the parser pads short rows
-            for index in range(frame.shape[1], width):
-                frame[index] = ""
         for index in self.dropped:
             hits = _data_mask(frame, index)
             if index not in self.reported and hits.any():
@@ -549,7 +550,7 @@ class _Columns:
         for column in cells.values():
             blank &= (column == "").to_numpy()
         tidy, rows = tidy[~blank], rows[~blank]
-        tidy.index = pd.RangeIndex(len(tidy)) if not len(tidy) else pd.Index(rows - 2)
+        tidy.index = pd.Index(rows - 2)  # as a whole file read with its header gives
         names = [self.header[i].strip().lower() for i in self.keep]
         tidy.columns = pd.Index(names)
         header = [self.header[i] for i in self.keep]
@@ -634,7 +635,7 @@ def _read_first_sheet(book: Any, source: str) -> tuple[list[str], pd.DataFrame, 
     if not header_cells:
         raise _whole(source, "row 1 is empty: the column names must be in row 1")
     width = max(max(r) for r in [header_cells, *cells.values()])
-    header = [header_cells.get(c, "") for c in range(1, width + 1)]
+    header = [_CONTROL_CHARACTERS.sub(" ", header_cells.get(c, "")) for c in range(1, width + 1)]
     names = [h.strip().lower() or "(blank)" for h in header]
     problems = []
     for merged in getattr(parser.merged_cells, "mergeCell", None) or []:

@@ -166,6 +166,13 @@ EXPECTED: dict[str, Accepted | Rejected] = {
         )
     ),
     "leading-blank-line.csv": Rejected(("1:-: row 1 is empty: the column names must be in row 1",)),
+    "line-break-in-header.csv": Rejected(  # a line break in a name is shown as a space: one line each
+        (
+            "1:per iod: unknown column 'per iod' (a figures file has: period, kpi, org, numerator, "
+            "denominator, value, commentary)",
+            "1:period: missing column 'period'",
+        )
+    ),
     "title-above-header.csv": Rejected(
         (
             "1:-: row 1 has 2 cells but every row below has more: row 1 must hold the column names "

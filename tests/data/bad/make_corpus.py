@@ -257,6 +257,7 @@ def corpus() -> dict[str, bytes]:
     text("short-rows.csv", csv_text([HEADER, ["2024-01", "LAC_COUNT", "LA", "", "", "330"]]))
     text("unclosed-quote.csv", figures(GOOD[0]) + '2024-02,LAC_COUNT,LA,,,332,"Rose because\n')
     text("leading-blank-line.csv", "\n" + good)
+    text("line-break-in-header.csv", good.replace("period", '"per\niod"', 1))
     text("title-above-header.csv", "Children's services figures, June 2024\n" + good)
     text(
         "multiline-commentary.csv",
