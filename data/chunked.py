@@ -26,21 +26,18 @@ import hashlib
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data import schema
+from data import ees_load, schema
 from data.problems import InvalidInput, Problem
 from data.queries import read_orgs
 from data.readers import RawTable, iter_tables
+from data.revisions import LoadSummary, Progress, apply_revisions, bulk_insert
 from data.validate import Context, check_columns, detect_kind, validate_figures
 from metrics.catalogue import Catalogue
-
-if TYPE_CHECKING:
-    from data.load import LoadSummary, Progress
 
 STREAM_BYTES = 16 * 1024 * 1024  # about 400,000 figures rows
 CHUNK_ROWS = 200_000  # about 8 MB of figures: bigger saves little time, costs memory
@@ -75,9 +72,6 @@ def load_large_file(
 ) -> LoadSummary | None:
     """Load a large figures file chunk by chunk: its LoadSummary, or None when the file is of
     another kind (the caller then reads it whole). Raises InvalidInput, nothing kept."""
-    from data import ees_load
-    from data.load import LoadSummary, apply_revisions
-
     tables = iter_tables(path, chunk_rows=CHUNK_ROWS)
     first = next(tables)
     kind = detect_kind(first)
@@ -173,8 +167,7 @@ def _estimated_rows(path: Path) -> int:
 
 
 def _current_rows(conn: sa.Connection, clean: pd.DataFrame) -> pd.DataFrame:
-    """The current figures for exactly the chunk's keys (as ``data.load._current_rows`` gives)."""
-    from data.load import _bulk_insert
+    """The current figures for exactly the chunk's keys (as ``data.revisions.current_rows`` gives)."""
 
     figures, keys = schema.figures, _KEY_TABLE
     columns = ["id", "kpi", "org", "period", *_VALUES]
@@ -182,7 +175,7 @@ def _current_rows(conn: sa.Connection, clean: pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame([], columns=columns)
     else:
         conn.execute(keys.delete())
-        _bulk_insert(conn, keys, clean[["kpi", "org", "period"]], None)
+        bulk_insert(conn, keys, clean[["kpi", "org", "period"]], None)
         same = [figures.c[c] == keys.c[c] for c in ("kpi", "org", "period")]
         query = (
             sa.select(*(figures.c[c] for c in columns))

@@ -7,7 +7,7 @@
 - An EES file becomes benchmark rows for the configured authority (:mod:`data.authority`):
   England, its region, its statistical neighbours' average and its own published figure
   ("Published (DfE)"). They are written as kind ``benchmarks`` through the ordinary
-  :func:`data.load.write_rows`, so a figure a later release revises becomes a new revision, the
+  :func:`data.revisions.write_rows`, so a figure a later release revises becomes a new revision, the
   load records the file's name and checksum, and its note says which release (time_period range
   and file) it was. EES symbols stay absent values (NULL) with the symbol and a note.
 - The neighbour model replaces the bundled one: its text is kept in the settings table
@@ -33,9 +33,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data import authority, ees, schema
-from data.load import LoadSummary, Progress, write_rows
 from data.problems import WHOLE_FILE, InvalidInput, Problem
 from data.readers import RawTable, read_table
+from data.revisions import LoadSummary, Progress, write_rows
 from data.settings import set_setting
 from metrics.catalogue import Catalogue
 

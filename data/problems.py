@@ -17,7 +17,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        """One line, whatever the file held: control characters are shown escaped."""
+        text = f"{self.file}:{self.row}:{self.column}: {self.message}"
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InvalidInput(ValueError):

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import data.load
+import data.revisions
 from app import create_app
 from data import schema
 from data.engine import make_engine
@@ -282,7 +282,7 @@ ROWS_PER_MONTH = len(ALL_TEAMS) * len(COUNT_KPIS + RATIO_KPIS)
 
 
 def test_readers_see_old_then_new_never_half(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data.load, "CHUNK", 200)  # the loader reports (and is held) every 200 rows
+    monkeypatch.setattr(data.revisions, "CHUNK", 200)  # the loader reports (and is held) every 200 rows
     with Readers(world.url) as readers:
         readers.wait_for(4, since=0)
         load = HeldLoad(world.url, [world.new_month])
@@ -360,7 +360,7 @@ def test_dashboard_answers_while_the_loader_command_runs(world: World, tmp_path:
 
 
 def test_two_loads_at_once_serialise_and_lose_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data.load, "CHUNK", 200)
+    monkeypatch.setattr(data.revisions, "CHUNK", 200)
     first = HeldLoad(world.url, [world.new_month])
     first.start()
     assert first.reached.wait(DEADLINE) and first.error is None, first.error
@@ -399,7 +399,7 @@ def test_a_load_that_cannot_wait_fails_cleanly_and_a_retry_succeeds(
 ) -> None:
     """SQLite gives up after its busy timeout (30 s in use; shortened here) and PostgreSQL after
     a lock timeout: the waiting load is rolled back whole and loads on a second try."""
-    monkeypatch.setattr(data.load, "CHUNK", 200)
+    monkeypatch.setattr(data.revisions, "CHUNK", 200)
     first = HeldLoad(world.url, [world.new_month])
     first.start()
     assert first.reached.wait(DEADLINE)

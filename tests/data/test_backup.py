@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import data.load
+import data.revisions
 from app import create_app
 from callbacks import source
 from data import schema
@@ -208,7 +208,7 @@ def test_backup_while_the_dashboard_reads_and_a_load_runs_restores_exactly(
     before = every_row(db_url)
     assert sum(1 for row in before["figures"] if not row[-2]) == 2 * len(KPIS) * 3  # revised rows kept
 
-    monkeypatch.setattr(data.load, "CHUNK", 5)  # the load is held after its first 5 rows
+    monkeypatch.setattr(data.revisions, "CHUNK", 5)  # the load is held after its first 5 rows
     new_month = figures_file(tmp_path / "new.csv", ["2024-01"])
     corrections = figures_file(tmp_path / "fix.csv", MONTHS[:2], bump=9)
     reader = Reader(db_url)

@@ -267,3 +267,12 @@ def test_figures_for_a_closed_unit_are_rejected(engine, write_file):
     )
     path = write_file("f.csv", HEADER + "2023-12,LAC_COUNT,T1,,,1\n2024-01,LAC_COUNT,T1,,,1\n")
     assert problems_of(engine, path) == ["3:org: org unit 'T1' was not open in that month"]
+
+
+def test_a_problem_is_always_one_line():
+    from data.problems import Problem
+
+    assert (
+        str(Problem("f.csv", 3, "org\nx", "unknown org unit 'A\tB'"))
+        == "f.csv:3:org\\nx: unknown org unit 'A\\tB'"
+    )
