@@ -35,6 +35,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from metrics.periods import month_name
+
 LIMIT = 2.66
 NEAR_LIMIT = 2 * LIMIT / 3
 SCREEN = 3.267
@@ -119,20 +121,6 @@ ASSURANCE_HELP = {
     "hit_and_miss": "The target lies within the process limits: some months will meet it and some will not.",
 }
 
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _SIGN = {"up": 1, "down": -1, "none": 0}
 _VARIATION_BY = {
     ("up", "high"): "improvement_high",
@@ -320,7 +308,9 @@ def caption(
 def month_label(month: str) -> str:
     """'2019-04' as 'April 2019'."""
     try:
-        return f"{_MONTH_NAMES[int(month[5:7]) - 1]} {int(month[:4])}"
+        if not 1 <= int(month[5:7]) <= 12:
+            raise IndexError(month)
+        return month_name(f"{int(month[:4]):04d}-{month[5:7]}")
     except (ValueError, IndexError) as error:
         raise SpcError(f"month {month!r} is not in the form YYYY-MM") from error
 
