@@ -2,6 +2,9 @@
 
 The cache key is the newest load (id, time, checksum), so a new load is seen on the next
 request and nothing stale is ever shown; between loads every page is served from memory.
+Two flask-caching stores: ``cache`` for the load's data (dataset, monthly figures, slices of
+them by unit or KPI) and ``views`` for pages' content per URL query (:func:`view_callback`).
+Both are emptied when a process first sees a new load.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from metrics.report import Dataset, monthly_figures
 cache = Cache()  # the newest load's data: dataset, monthly figures and their slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
 EXTENSION = "dashboard_source"
-VIEWS_KEPT = 128  # per process: about 0.5 MB each, the oldest go first (never the data)
+VIEWS_KEPT = 64  # per process; 0.5 to 0.8 MB each (at most about 50 MB); the oldest go first
 
 
 class InProcess(BaseSerializer):
