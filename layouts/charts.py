@@ -5,8 +5,8 @@ Each chart has a text or table alternative on its page; these functions build on
 
 from __future__ import annotations
 
-import base64
 import math
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -266,25 +266,25 @@ def breakdown_figure(rows: pd.DataFrame, unit: str, title: str) -> go.Figure:
 
 
 def sparkline_svg(values: list[float | None], width: int = 100, height: int = 32) -> str:
-    """A tiny line as an SVG data URI (cheap: 45 of them on a scorecard need no plotly)."""
+    """A tiny line as an SVG data URI (cheap: 45 of them on a scorecard need no plotly).
+
+    Coordinates are whole pixels and the URI is percent-encoded text, not base64: the scorecard
+    sends 45 of these, so every byte counts.
+    """
     points = [(i, v) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
-    if len(points) < 2:
-        svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"></svg>'
-    else:
+    svg = f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}'>"
+    if len(points) >= 2:
         low = min(v for _, v in points)
-        high = max(v for _, v in points)
-        span = (high - low) or 1.0
+        span = (max(v for _, v in points) - low) or 1.0
         step = (width - 6) / max(len(values) - 1, 1)
         coords = [(3 + i * step, height - 4 - (v - low) / span * (height - 8)) for i, v in points]
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        path = " ".join(f"{x:.0f},{y:.0f}" for x, y in coords)
         last_x, last_y = coords[-1]
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">'
-            f'<polyline fill="none" stroke="{DARK_BLUE}" stroke-width="2" points="{path}"/>'
-            f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="3" fill="{DARK_BLUE}"/></svg>'
+        svg += (
+            f"<polyline fill='none' stroke='{DARK_BLUE}' stroke-width='2' points='{path}'/>"
+            f"<circle cx='{last_x:.0f}' cy='{last_y:.0f}' r='3' fill='{DARK_BLUE}'/>"
         )
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return "data:image/svg+xml," + quote(svg + "</svg>", safe=" /:=',.")
 
 
 def _wrap(text: str, width: int = 50) -> str:

@@ -40,20 +40,17 @@ def rag_badge(rag: object) -> html.Span:
     """Status as colour, shape and words together (never colour alone)."""
     key = rag if isinstance(rag, str) and rag in RAG_STYLES else ""
     style = RAG_STYLES[key]
-    return html.Span(
-        [html.Span(style.symbol, className="rag-symbol", **{"aria-hidden": "true"}), " ", style.label],
-        className=f"rag rag-{key or 'none'}",
-    )
+    if not key:  # no target: words alone (nothing to tell apart by colour)
+        return html.Span(style.label, className="rag rag-none")
+    return html.Span(f"{style.symbol} {style.label}", className=f"rag rag-{key}")
 
 
 def direction_text(direction: object, period: str) -> html.Span:
     key = direction if isinstance(direction, str) and direction in DIRECTION_WORDS else ""
     arrow, words = DIRECTION_WORDS[key]
     text = f"{words} {PERIOD_NAMES.get(period, 'last period')}" if key else words
-    return html.Span(
-        [html.Span(arrow, className="arrow", **{"aria-hidden": "true"}), " " if arrow else "", text],
-        className=f"direction direction-{key or 'none'}",
-    )
+    # one text node (arrow and words): the scorecard sends 45 of these, so no nested elements
+    return html.Span(f"{arrow} {text}" if arrow else text, className=f"direction direction-{key or 'none'}")
 
 
 def value_text(row: pd.Series) -> str:

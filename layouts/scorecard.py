@@ -83,7 +83,7 @@ def spark_image(row: pd.Series) -> html.Img:
         if len(values) >= 2
         else "Too few months to draw a trend"
     )
-    return html.Img(src=sparkline_svg(row["spark"]), alt=alt, className="sparkline", width=100, height=32)
+    return html.Img(src=sparkline_svg(row["spark"]), alt=alt, className="sparkline")
 
 
 def _note(row: pd.Series):

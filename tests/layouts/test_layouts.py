@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -48,7 +48,7 @@ def text_of(component) -> str:
         ("red", "Red: off target", "■"),
         ("amber", "Amber: near target", "▲"),
         ("green", "Green: on target", "●"),
-        ("", "No target", "–"),
+        ("", "No target", ""),
     ],
 )
 def test_status_has_words_and_shape_not_colour_alone(rag, words, symbol):
@@ -70,9 +70,12 @@ def test_download_link_carries_the_view():
 
 def test_sparkline_is_a_small_svg():
     uri = sparkline_svg([1.0, None, 3.0, 2.0])
-    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
-    assert svg.startswith("<svg") and "polyline" in svg
-    assert "polyline" not in base64.b64decode(sparkline_svg([None, 1.0]).split(",", 1)[1]).decode()
+    svg = unquote(uri.split(",", 1)[1])
+    assert uri.startswith("data:image/svg+xml,")
+    assert svg.startswith("<svg") and "polyline" in svg and svg.endswith("</svg>")
+    assert "points='3,28 66,4 97,16'" in svg  # lowest value at the bottom, highest at the top
+    assert "polyline" not in unquote(sparkline_svg([None, 1.0]).split(",", 1)[1])
+    assert len(uri) < 400
 
 
 def test_trend_figure_draws_value_target_band_and_comparators(catalogue):
