@@ -257,9 +257,14 @@ def shared_folder() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def serve_as_nobody(url: str) -> dict:
+def serve_as_nobody(url: str, warm_url: str) -> dict:
     """In a forked child running as 'nobody' (the interpreter lives where 'nobody' cannot read,
-    so no new process): serve one download and try one write through the app's engine."""
+    so no new process): serve one download and try one write through the app's engine.
+
+    Before dropping to 'nobody' the child serves the same download once from ``warm_url`` (a
+    database root owns), so every module and script file the app reads lazily is loaded: a real
+    web user can read the installed packages, but here (a clone in a private temporary folder)
+    'nobody' may not. Only the database's permissions are under test."""
     nobody = pwd.getpwnam("nobody")
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -267,12 +272,14 @@ def serve_as_nobody(url: str) -> dict:
         result: dict = {}
         try:
             os.close(read_end)
+            create_app(warm_url).server.test_client().get("/api/figures.csv?kpi=ASSESSMENTS_45WD")
+            served = create_app(url)
+            served.server.test_client().get("/_dash-dependencies")  # Dash's own files, not the database
             os.setgroups([])
             os.setgid(nobody.pw_gid)
             os.setuid(nobody.pw_uid)
             log = io.StringIO()
             logging.getLogger().addHandler(logging.StreamHandler(log))
-            served = create_app(url)
             response = served.server.test_client().get("/api/figures.csv?kpi=ASSESSMENTS_45WD")
             result = {"status": response.status_code, "body": response.get_data(as_text=True)[:300]}
             if response.status_code == 200:
@@ -312,26 +319,28 @@ def test_serving_a_database_the_web_user_cannot_write(shared_folder: Path) -> No
     database = folder / "dash.db"
     url = f"sqlite:///{database}"
     load_fixtures(url)
+    warm_url = f"sqlite:///{shared_folder / 'warm.db'}"
+    load_fixtures(warm_url)
     database.chmod(0o644)
     assert not Path(f"{database}-shm").exists()
 
     holder = sqlite3.connect(database)  # a loader's connection: keeps -wal and -shm in place
     holder.execute("SELECT count(*) FROM figures").fetchone()
     try:
-        served = serve_as_nobody(url)
+        served = serve_as_nobody(url, warm_url)
     finally:
         holder.close()
     assert served["status"] == 200, served
     assert "readonly" in served["write"]
 
     assert not Path(f"{database}-shm").exists()  # the last connection removed them
-    refused = serve_as_nobody(url)
+    refused = serve_as_nobody(url, warm_url)
     assert refused["status"] == 500
     assert refused["body"] == "500 the server could not answer; the error has been logged\n"
     assert "cannot open the SQLite database read-only" in refused["log"]
 
     folder.chmod(0o777)  # the folder writable (for -wal/-shm), the database file still read-only
-    served = serve_as_nobody(url)
+    served = serve_as_nobody(url, warm_url)
     assert served["status"] == 200
     assert "readonly" in served["write"]
     assert read_figures(make_engine(url, read_only=True)).shape[0] == 12
