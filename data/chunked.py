@@ -21,8 +21,6 @@ whole file at once (the org tree): they are read whole.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +33,7 @@ from data import ees_load, schema
 from data.problems import InvalidInput, Problem
 from data.queries import read_orgs
 from data.readers import RawTable, iter_tables
-from data.revisions import LoadSummary, Progress, apply_revisions, bulk_insert
+from data.revisions import LoadSummary, Progress, apply_revisions, bulk_insert, start_load
 from data.validate import Context, check_columns, detect_kind, validate_figures
 from metrics.catalogue import Catalogue
 
@@ -83,7 +81,7 @@ def load_large_file(
         raise InvalidInput(column_problems)
     context = Context(catalogue, read_orgs(conn), month)
     coder = _KeyCoder(catalogue, context.orgs)
-    load_id = _start_load(conn, path, user)
+    load_id = start_load(conn, path, "figures", user)
     figures = schema.figures
     stored = sa.select(figures.c.period).where(figures.c.is_current == sa.true()).distinct()
     stored_months = set(conn.execute(stored).scalars())
@@ -134,28 +132,6 @@ def load_large_file(
         .values(rows_added=added, rows_revised=revised, rows_unchanged=unchanged, note="; ".join(notes))
     )
     return LoadSummary(first.source, kind.name, added, revised, unchanged, load_id, tuple(notes))
-
-
-def _start_load(conn: sa.Connection, path: Path, user: str) -> int:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    loads = schema.loads
-    return int(
-        conn.execute(
-            loads.insert()
-            .values(
-                file_name=path.name,
-                sha256=digest.hexdigest(),
-                kind="figures",
-                loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                loaded_by=user,
-                note="",
-            )
-            .returning(loads.c.id)
-        ).scalar_one()
-    )
 
 
 def _estimated_rows(path: Path) -> int:

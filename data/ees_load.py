@@ -21,8 +21,6 @@ population from all of them, as :mod:`data.ees` asks.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -32,10 +30,10 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data import authority, ees, schema
+from data import authority, ees
 from data.problems import WHOLE_FILE, InvalidInput, Problem
 from data.readers import RawTable, read_table
-from data.revisions import LoadSummary, Progress, write_rows
+from data.revisions import LoadSummary, Progress, start_load, write_rows
 from data.settings import set_setting
 from metrics.catalogue import Catalogue
 
@@ -256,23 +254,8 @@ def _load_neighbour_model(conn: sa.Connection, path: Path, table: RawTable, *, u
     notes = [f"statistical-neighbour model for {len(after)} authorities: replaces {current.label}"]
     if la is not None:
         notes.append(f"neighbours of {la.label}: {', '.join(n.name for n in la.neighbours)}")
-    sha = hashlib.sha256(raw).hexdigest()
-    loads = schema.loads
-    load_id = conn.execute(
-        loads.insert()
-        .values(
-            file_name=path.name,
-            sha256=sha,
-            kind=NEIGHBOURS_KIND,
-            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            loaded_by=user,
-            note="; ".join(notes),
-            rows_added=added,
-            rows_revised=revised,
-            rows_unchanged=unchanged,
-        )
-        .returning(loads.c.id)
-    ).scalar_one()
+    counts = {"rows_added": added, "rows_revised": revised, "rows_unchanged": unchanged}
+    load_id = start_load(conn, path, NEIGHBOURS_KIND, user, "; ".join(notes), **counts)
     # a file listing the same neighbours as the bundled model goes back to the bundled model
     set_setting(conn, authority.MODEL_KEY, raw.decode("utf-8-sig") if replacing.loaded else "")
     set_setting(conn, authority.MODEL_NAME_KEY, path.name if replacing.loaded else "")

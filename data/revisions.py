@@ -53,6 +53,35 @@ class LoadSummary:
         return "\n".join([text, *(f"{self.file}: note: {n}" for n in self.notes)])
 
 
+def file_sha256(path: Path) -> str:
+    """The file's checksum, read a megabyte at a time (files may be hundreds of megabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def start_load(conn: sa.Connection, path: Path, kind: str, user: str, note: str = "", **counts: int) -> int:
+    """Record a load of ``path`` (file name, checksum, time, user); its id."""
+    loads = schema.loads
+    return int(
+        conn.execute(
+            loads.insert()
+            .values(
+                file_name=path.name,
+                sha256=file_sha256(path),
+                kind=kind,
+                loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                loaded_by=user,
+                note=note,
+                **counts,
+            )
+            .returning(loads.c.id)
+        ).scalar_one()
+    )
+
+
 def write_rows(
     conn: sa.Connection,
     kind: str,
@@ -65,18 +94,7 @@ def write_rows(
 ) -> LoadSummary:
     """Record a load and apply its rows as revisions; drop the load record if nothing changed."""
     loads = schema.loads
-    load_id = conn.execute(
-        loads.insert()
-        .values(
-            file_name=path.name,
-            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-            kind=kind,
-            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            loaded_by=user,
-            note="; ".join(table.notes),
-        )
-        .returning(loads.c.id)
-    ).scalar_one()
+    load_id = start_load(conn, path, kind, user, "; ".join(table.notes))
     added, revised, unchanged = apply_revisions(conn, kind, clean, load_id, progress)
     if added == revised == 0:
         conn.execute(loads.delete().where(loads.c.id == load_id))
