@@ -29,7 +29,8 @@ from plotly.io.json import to_json_plotly
 from data.engine import NoDatabase, make_engine
 from data.queries import newest_load, read_dataset, read_loads
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.report import Dataset, monthly_figures
+from metrics.orgtree import root
+from metrics.report import Dataset, ReportQuery, figures_report, monthly_figures
 
 cache = Cache()  # the newest load's data: dataset, monthly figures and their slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
@@ -148,6 +149,16 @@ def monthly_for(org: str | None = None, kpi: str | None = None) -> pd.DataFrame:
     """The rows of :func:`monthly` for one unit or one KPI, cached per load: a report for that
     unit or KPI gives the same answer from them without searching every unit's figures."""
     return _monthly_part(source().url, version(), org, kpi)
+
+
+def report(query: ReportQuery) -> pd.DataFrame:
+    """Report rows for one unit (export columns): what every page and download shows."""
+    return figures_report(dataset(), catalogue(), query, monthly_for(org=query.org or _root()))
+
+
+def _root() -> str | None:
+    orgs = dataset().orgs
+    return root(orgs) if not orgs.empty else None
 
 
 def loads() -> pd.DataFrame:

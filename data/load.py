@@ -75,7 +75,7 @@ def load_files(
             if problems:
                 raise InvalidInput(problems)
             if not dry_run:
-                summaries = _record_findings(conn, summaries, catalogue, month or this_month())
+                summaries = finish_load(conn, summaries, catalogue, month or this_month())
         except BaseException:
             transaction.rollback()
             raise
@@ -86,10 +86,13 @@ def load_files(
     return summaries
 
 
-def _record_findings(
+def finish_load(
     conn: sa.Connection, summaries: list[LoadSummary], catalogue: Catalogue, month: str
 ) -> list[LoadSummary]:
-    """Run the data-quality checks on the database as loaded; record what is new against the
+    """The end of every write, inside its transaction: every writer (files, the browser, scripts)
+    calls this once after writing facts, so what is derived from the facts follows them.
+
+    Run the data-quality checks on the database as loaded; record what is new against the
     command's last load (a command that changed nothing caused nothing). A note on the checks
     (cut short on a very large database) goes on that load and its summary."""
     load_ids = [s.load_id for s in summaries if s.load_id is not None]
