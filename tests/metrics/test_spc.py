@@ -425,9 +425,9 @@ def test_reference_outside_takes_precedence_over_a_trend():
 
 
 def test_run_start_names_where_the_run_began():
-    result = table([10, 14] * 6 + [15] * 7)
+    result = table([10, 14] * 6 + [15] * 7)  # the last 14 is above the mean too: 8 in a row
     assert result["rule"].iloc[-1] == "shift"
-    assert int(result["run_start"].iloc[-1]) == 12
+    assert int(result["run_start"].iloc[-1]) == 11
     common = result["rule"] == ""
     assert common.any()
     assert (result.loc[common, "run_start"] == -1).all()
