@@ -15,19 +15,21 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data import authority
+from data import authority, report_store
 from data.backup import BackupError, backup_database
-from data.engine import NoDatabase, default_url, make_engine
+from data.engine import NoDatabase, default_url, make_engine, sqlite_path
 from data.export import export_csv
 from data.findings import read_findings
 from data.load import load_files
 from data.problems import InvalidInput
 from data.queries import read_dataset, read_loads
+from data.report_store import read_report
+from data.settings import DEMO_LABEL_KEY, get_setting
 from metrics.catalogue import load_catalogue
 from metrics.orgtree import UnknownOrg
 from metrics.periods import PERIOD_KINDS, parse_month
 from metrics.quality import has_errors, run_checks
-from metrics.report import ReportError, ReportQuery, figures_report, monthly_figures
+from metrics.report import ReportError, ReportQuery, monthly_figures
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -85,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--la", metavar="CODE", help="new (E06000019) or old (884) LA code")
     config.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="recompute the stored report from the figures (after a catalogue or rule change)",
+        description="recompute the whole stored report (every unit, KPI and period) in one transaction",
+    )
+    rebuild.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="(re)build the bundled demo database")
     demo.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
@@ -165,9 +173,10 @@ def cmd_export(args: argparse.Namespace, url: str) -> int:
         end=args.end,
         period=args.period,
     )
-    dataset = read_dataset(make_engine(url, read_only=True))
-    rows = figures_report(dataset, load_catalogue(), query)
-    text = export_csv(rows, dataset.notice)
+    engine = make_engine(url, read_only=True)
+    with engine.connect() as conn:  # one transaction: the rows and the label of one load
+        rows = read_report(conn, query)
+        text = export_csv(rows, get_setting(conn, DEMO_LABEL_KEY))
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:
@@ -223,6 +232,25 @@ def cmd_check(args: argparse.Namespace, url: str) -> int:
     return EXIT_INVALID if has_errors(findings) else EXIT_OK
 
 
+def cmd_rebuild(args: argparse.Namespace, url: str) -> int:
+    from data.migrate import ensure_schema
+
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite" and not _sqlite_exists(url):
+        raise NoDatabase(f"no database at {url}")
+    catalogue = load_catalogue()
+    with engine.begin() as conn:
+        ensure_schema(conn, catalogue)
+        rows = report_store.rebuild(conn, catalogue)
+    print(f"report rebuilt: {rows:,} rows")
+    return EXIT_OK
+
+
+def _sqlite_exists(url: str) -> bool:
+    path = sqlite_path(url)
+    return path is None or path.exists()
+
+
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
     from data.demo import build_demo_database
 
@@ -266,6 +294,7 @@ COMMANDS = {
     "export": cmd_export,
     "history": cmd_history,
     "check": cmd_check,
+    "rebuild": cmd_rebuild,
     "demo": cmd_demo,
     "backup": cmd_backup,
     "config": cmd_config,

@@ -97,11 +97,12 @@ def read_revisions(source: Source, kpis: Iterable[str] | None = None) -> pd.Data
     return frame.astype({f"{c}_{w}": float for c in values for w in ("before", "after")})
 
 
-def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
-    """Everything a report needs, read in one transaction so the numbers are consistent."""
+def read_dataset(source: Source, kpis: Iterable[str] | None = None, *, revisions: bool = True) -> Dataset:
+    """Everything a report needs, read in one transaction so the numbers are consistent
+    (``revisions``: also every revision of a figure, which the data-quality checks need)."""
     if isinstance(source, sa.Engine):
         with source.connect() as conn:
-            return read_dataset(conn, kpis)
+            return read_dataset(conn, kpis, revisions=revisions)
     if not sa.inspect(source).has_table("settings"):
         return Dataset()
     return Dataset(
@@ -111,7 +112,7 @@ def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
         benchmarks=read_benchmarks(source, kpis),
         process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
-        revisions=read_revisions(source, kpis),
+        **({"revisions": read_revisions(source, kpis)} if revisions else {}),
     )
 
 

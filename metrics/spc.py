@@ -64,6 +64,7 @@ COLUMNS = (
     "direction",
     "rule",
     "run_start",
+    "change_start",
 )
 RULES = ("outside", "shift", "trend", "two_of_three")
 
@@ -182,7 +183,10 @@ def spc_table(
     ``COLUMNS`` order: ``value`` (the input), ``segment`` (from 0), ``mean``, ``lower``, ``upper``,
     ``near_lower``, ``near_upper``, ``provisional``, one flag per rule (``outside``, ``shift``,
     ``trend``, ``two_of_three``), ``special`` (any rule), ``signal`` ("improvement", "concern",
-    "neutral" or "") and ``direction`` ("high", "low" or "": which way the special cause points).
+    "neutral" or ""), ``direction`` ("high", "low" or "": which way the special cause points),
+    ``rule`` (the rule that decided the point, by precedence, or ""), ``run_start`` (the position
+    where that rule's run began, -1 for none) and ``change_start`` (where a shift or trend
+    containing the point began, -1 for none). A missing month breaks runs (module docstring).
     """
     _check_polarity(polarity)
     n = len(values)
@@ -510,8 +514,9 @@ def _table(
     out["signal"] = _SIGNALS[spread(code, 1)]
     out["direction"] = _DIRECTIONS[spread(direction + 1, 1)]
     out["rule"] = _RULE_NAMES[spread(flags["rule"], 0)]
-    start = flags["run_start"]
-    out["run_start"] = spread(np.where(start >= 0, pos[np.maximum(start, 0)], -1), -1)
+    for name in ("run_start", "change_start"):
+        start = flags[name]
+        out[name] = spread(np.where(start >= 0, pos[np.maximum(start, 0)], -1), -1)
     return pd.DataFrame(out, index=values.index, copy=False)
 
 
@@ -636,6 +641,12 @@ def _rules(
     run_start = np.select(
         [outside, trend, two, shift], [here, trend_start, two_start, shift_start], -1
     ).astype(np.int64)
+    # where a sustained change (a shift or trend) containing the point began: the earlier one
+    change_start = np.where(
+        trend & shift,
+        np.minimum(trend_start, shift_start),
+        np.where(trend, trend_start, np.where(shift, shift_start, -1)),
+    ).astype(np.int64)
     return {
         "outside": outside,
         "shift": shift,
@@ -645,4 +656,5 @@ def _rules(
         "direction": direction,
         "rule": rule,
         "run_start": run_start,
+        "change_start": change_start,
     }
