@@ -28,6 +28,7 @@ from metrics.report import (
     RULES_VERSION,
     SERIES_COLUMNS,
     STORED_COLUMNS,
+    ReportError,
     ReportQuery,
     build_report,
     org_names,
@@ -79,7 +80,7 @@ def rebuild(conn: sa.Connection, catalogue: Catalogue, kpis: Iterable[str] | Non
 def _batches(conn: sa.Connection, codes: Sequence[str]) -> list[list[str]]:
     """KPI codes in groups of about ``BATCH_FIGURES`` current figures."""
     f = schema.figures
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true()).group_by(f.c.kpi)
         ).all()
@@ -156,10 +157,14 @@ def read_rows(
 
 def read_series(source: Source) -> pd.DataFrame:
     """Every KPI x unit series in the report: first and latest month, own figures or rolled up."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_series(conn)
     t = schema.report_series
-    if isinstance(source, sa.Connection) and not sa.inspect(source).has_table("report_series"):
+    if not sa.inspect(source).has_table("report_series"):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SERIES_COLUMNS})
-    return _frame(source, sa.select(*(t.c[c] for c in SERIES_COLUMNS)).order_by(t.c.kpi, t.c.org))
+    frame = _frame(source, sa.select(*(t.c[c] for c in SERIES_COLUMNS)).order_by(t.c.kpi, t.c.org))
+    return frame.astype({"own": bool}) if not frame.empty else frame
 
 
 def read_report(source: Source, query: ReportQuery, catalogue: Catalogue | None = None) -> pd.DataFrame:
@@ -169,9 +174,12 @@ def read_report(source: Source, query: ReportQuery, catalogue: Catalogue | None 
             return read_report(conn, query, catalogue)
     catalogue = catalogue or load_catalogue()
     query.check(catalogue)
-    orgs = read_orgs(source) if sa.inspect(source).has_table("org_units") else pd.DataFrame()
+    inspector = sa.inspect(source)
+    orgs = read_orgs(source) if inspector.has_table("org_units") else pd.DataFrame()
     if orgs.empty:
         return select_report(pd.DataFrame(columns=STORED_COLUMNS), catalogue, query)
+    if not inspector.has_table("report"):
+        raise ReportError("this database has no stored report yet: run 'python -m data rebuild'")
     org = query.org or root(orgs)
     if org not in set(orgs["code"]):
         raise UnknownOrg(org)

@@ -17,6 +17,7 @@ import pandas as pd
 from metrics import spc
 from metrics.aggregate import FIGURE_COLUMNS, PERIOD_COLUMNS, finish_ratios, kpi_attributes, roll_up
 from metrics.catalogue import Catalogue
+from metrics.errors import UserError
 from metrics.orgtree import UnknownOrg, descendants, root, tree_by_month
 from metrics.periods import (
     PERIOD_KINDS,
@@ -70,7 +71,7 @@ class Dataset:
     revisions: pd.DataFrame = field(default_factory=lambda: _empty(REVISION_COLUMNS))
 
 
-class ReportError(ValueError):
+class ReportError(UserError):
     """A report was asked for with parameters that cannot be met (the message says why)."""
 
 
@@ -336,7 +337,8 @@ def with_spc(rows: pd.DataFrame, changes: pd.DataFrame, polarity: pd.Series) -> 
     rows.loc[at, "spc_provisional"] = table["provisional"].map({True: "yes", False: "no"})
     rows.loc[at, "spc_rule"] = table["rule"].replace("", None)
     start = table["run_start"].to_numpy()
-    rows.loc[at, "spc_since"] = np.where(start >= 0, periods[np.maximum(start, 0)], None)
+    since = np.where(start >= 0, periods[np.maximum(start, 0)], None)
+    rows.loc[at, "spc_since"] = pd.Series(since, index=at, dtype=object)
     segment_key = pd.Series(series, index=at) + "|" + table["segment"].astype(str)
     rows.loc[at, "spc_from"] = valued.groupby(segment_key)["period"].transform("min")
     rows.loc[at, "spc_to"] = valued.groupby(segment_key)["period"].transform("max")

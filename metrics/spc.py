@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from metrics.errors import UserError
 from metrics.periods import month_index, month_name
 
 LIMIT = 2.66
@@ -143,7 +144,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 
-class SpcError(ValueError):
+class SpcError(UserError):
     """SPC was asked something it cannot answer: the message says what was wrong."""
 
 
@@ -368,7 +369,7 @@ def caption(
         month=months[last],
         variation=variation(table, polarity),
         rule=str(row["rule"]),
-        since=months[table.index.get_loc(table.index[start])] if start >= 0 else None,
+        since=months[start] if start >= 0 else None,
         provisional=bool(row["provisional"]),
         segment=int(row["segment"]),
         fixed_baseline=options.fixed_baseline is not None,
