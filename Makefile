@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB := data/dashboard.db
 
-.PHONY: run test lint docs demo bench browser clean
+.PHONY: run test check lint docs demo bench browser clean
 
 run: $(VENV)/.runtime $(DB) ## serve the dashboard on the demo database at http://127.0.0.1:8050
 	$(PY) app.py
@@ -14,6 +14,12 @@ test: $(VENV)/.dev browser ## lint and run the whole test suite
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest -n 2 --dist loadfile
+
+check: $(VENV)/.dev ## the fast edit loop: lint and the suite without slow and browser tests (never instead of make test)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not browser"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -10,19 +10,23 @@ it is sent, with its length, so a client never gets a truncated file with status
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 from flask import Flask, Response, request
 
 from callbacks import source
+from callbacks.content import scorecard_of
+from callbacks.exceptions import exception_report
+from callbacks.view import query_params, resolve_view
 from data.export import export_csv
 from data.queries import iter_figures
+from metrics import views
 from metrics.errors import UserError
 from metrics.orgtree import UnknownOrg, root
 from metrics.periods import month_index
 from metrics.query import parse_query
-from metrics.report import ReportQuery, org_names, select_report
+from metrics.report import EXPORT_COLUMNS, ReportQuery, org_names, select_report
 
 MAX_ORGS = 50
 MAX_ROWS = 100_000
@@ -115,6 +119,44 @@ def dataset_csv() -> Response:
     return _csv(body(), "dataset.csv", length)
 
 
+CARD_COLUMNS = ["stage", "england_latest", "england_period", "england_vs"]
+CARD_COLUMNS += ["neighbours_latest", "neighbours_period", "neighbours_vs"]
+"""What a scorecard row shows beyond the export's columns: its latest England and neighbour
+figures (which may refer to an earlier month than the row), and how ours compares."""
+
+
+View = dict[str, str | None]
+
+
+def card_csv(page: str, rows_of: Callable[[View], pd.DataFrame], extra: list[str]) -> Response:
+    """A page's rows as CSV, from the same function that draws them: the screen = the download."""
+    try:
+        params = query_params(request.query_string.decode("utf-8", "replace"))
+        view = resolve_view(page, params, source.dataset(), source.catalogue(), source.series())
+        rows = rows_of(view)
+    except UserError as exc:
+        return bad_request(str(exc))
+    columns = [*EXPORT_COLUMNS, *CARD_COLUMNS, *extra]
+    name = "-".join(str(view[k]) for k in ("org", "period", "month"))
+    return _csv(
+        export_csv(rows[columns], source.dataset().notice), f"{page.strip('/') or 'scorecard'}-{name}.csv"
+    )
+
+
+def scorecard_csv() -> Response:
+    def rows_of(view: View) -> pd.DataFrame:
+        card = scorecard_of(view)
+        return views.exceptions_only(card) if view["only"] else card
+
+    return card_csv("/", rows_of, [])
+
+
+def exceptions_csv() -> Response:
+    return card_csv("/exceptions", lambda view: exception_report(view)[0], ["severity", "reasons"])
+
+
 def register(server: Flask) -> None:
     server.add_url_rule("/api/figures.csv", "figures_csv", figures_csv, methods=["GET"])
+    server.add_url_rule("/api/scorecard.csv", "scorecard_csv", scorecard_csv, methods=["GET"])
+    server.add_url_rule("/api/exceptions.csv", "exceptions_csv", exceptions_csv, methods=["GET"])
     server.add_url_rule("/api/dataset.csv", "dataset_csv", dataset_csv, methods=["GET"])

@@ -38,8 +38,9 @@ from metrics.report import (
 
 VERSION_KEY = "report_version"
 RULES_KEY = "report_rules"
-BATCH_FIGURES = 250_000
-"""KPIs are rebuilt in batches of about this many current figures, so memory stays bounded."""
+BATCH_FIGURES = 40_000
+"""KPIs are rebuilt in batches of about this many current figures (one KPI at least), so memory
+stays bounded: about 100 MB a batch."""
 
 
 def rules_stamp(catalogue: Catalogue) -> str:
@@ -138,7 +139,8 @@ def read_rows(
     """Stored report rows (:data:`STORED_COLUMNS`) of one period kind, by indexed query: rows as
     at ``end`` or before, from the first month of the period containing ``start``."""
     t = schema.report
-    query = sa.select(*(t.c[c] for c in STORED_COLUMNS)).where(t.c.kind == kind)
+    stored_kind = "year" if kind == "ytd" else kind  # year to date: the year as at each month
+    query = sa.select(*(t.c[c] for c in STORED_COLUMNS)).where(t.c.kind == stored_kind)
     if orgs is not None:
         query = query.where(t.c.org.in_(list(orgs)))
     if kpis is not None:

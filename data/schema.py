@@ -166,6 +166,7 @@ current_findings = sa.Table(
 # stored; every reader selects from it. Not a fact table: a load replaces the rows of every KPI it
 # touched, in its transaction. Names are joined when read; ``as_at`` is the export's end_month.
 _TEXT = {"kind": 8, "as_at": 7, "period": 16, "kpi": 64, "org": 64, "rag": 8, "direction": 8}
+_TEXT |= {"ytd_direction": 8}
 _TEXT |= {"spc_signal": 16, "variation": 24, "assurance": 24, "spc_provisional": 4, "spc_rule": 16}
 _TEXT |= {"spc_since": 7, "spc_from": 7, "spc_to": 7, "spc_moved": 7}
 _NUMBERS = ["numerator", "denominator", "value", "target", "tolerance", "months", "spc_mean", "spc_lower"]

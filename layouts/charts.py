@@ -12,7 +12,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.numbers import UNIT_WORDS, format_value
-from layouts.theme import DARK_BLUE, DARK_GREY, FONT, MID_GREY, RAG_STYLES, SERIES_COLOURS, SPC_COLOURS
+from layouts.theme import (
+    DARK_BLUE,
+    DARK_GREY,
+    DARK_PINK,
+    FONT,
+    MID_GREY,
+    RAG_STYLES,
+    SERIES_COLOURS,
+    SPC_COLOURS,
+)
 from metrics.catalogue import Kpi
 
 COMPARATOR_COLOURS = {
@@ -176,6 +185,18 @@ def spc_figure(rows: pd.DataFrame, unit: str, title: str, changes: pd.DataFrame 
                     hoverinfo="text+name",
                 )
             )
+    if rows["target"].notna().any():  # assurance reads the target against these limits: show both
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows["target"],
+                name="Target",
+                mode="lines",
+                line={"color": DARK_PINK, "dash": "dashdot", "width": 2, "shape": "hv"},
+                hovertext=_hover(rows["target"], unit),
+                hoverinfo="text+name",
+            )
+        )
     fig.add_trace(
         go.Scatter(
             x=x,

@@ -64,13 +64,18 @@ def target_text(row: pd.Series) -> str:
     return format_value(target, str(row.get("unit", "")))
 
 
-def download_link(params: dict[str, str | None], label: str = "Download CSV", what: str = "") -> html.A:
-    """A link to ``/api/figures.csv`` with the view's parameters: the same rows as on screen."""
+def download_link(
+    params: dict[str, str | None],
+    label: str = "Download CSV",
+    what: str = "",
+    endpoint: str = "/api/figures.csv",
+) -> html.A:
+    """A link to ``endpoint`` with the view's parameters: the same rows as on screen."""
     query = urlencode({k: v for k, v in params.items() if v})
     name = "-".join(v for v in params.values() if v) or "figures"
     return html.A(
         label,
-        href=f"/api/figures.csv?{query}",
+        href=f"{endpoint}?{query}",
         download=f"{name}.csv",
         className="download-link",
         title=f"Download {what or 'these figures'} as CSV",

@@ -10,7 +10,7 @@ from dash import dcc, html
 from layouts import components as c
 from layouts import ids
 from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio
-from layouts.icons import assurance_icon, variation_icon
+from layouts.icons import assurance_cell, glossary_link, variation_icon
 from layouts.scorecard import heading_for, kpi_link, spark_image
 from metrics.periods import month_name
 
@@ -37,14 +37,8 @@ def exceptions_content(
     period: str,
     month: str,
 ) -> list:
-    # The exceptions' own rows of the figures export (same columns as every other download).
-    query = {
-        "kpi": ",".join(rows["kpi"]) if len(rows) else "",
-        "org": org,
-        "period": period,
-        "from": month,
-        "to": month,
-    }
+    # The exceptions' rows: the export's columns, with the comparators and reasons shown here.
+    query = {"org": org, "period": period, "month": month}
     parts = [
         html.H2(heading_for(org_name, period, month)),
         html.P(
@@ -55,7 +49,7 @@ def exceptions_content(
         html.P(
             html.A(
                 "Download CSV",
-                href=f"/api/figures.csv?{urlencode(query)}",
+                href=f"/api/exceptions.csv?{urlencode(query)}",
                 download=f"exceptions-{org}-{period}-{month}.csv",
                 className="download-link",
                 title="Download these indicators' figures as CSV",
@@ -89,7 +83,15 @@ def exceptions_content(
                         ],
                         className="exception-facts",
                     ),
-                    html.P([variation_icon(row.variation), " · ", assurance_icon(row.assurance)]),
+                    html.P(
+                        [
+                            variation_icon(row.variation),
+                            " · ",
+                            assurance_cell(series.to_dict()),
+                            " · ",
+                            glossary_link("What do these mean?"),
+                        ]
+                    ),
                     html.P(captions.get(row.kpi, ""), className="spc-caption"),
                     html.P(
                         [html.Strong(f"Commentary ({month_name(note[0])}): "), note[1]]

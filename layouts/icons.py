@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
+from metrics.periods import month_name
 from metrics.spc import (
     ASSURANCE_HELP,
     ASSURANCE_LABELS,
@@ -58,3 +59,34 @@ def assurance_icon(code: object) -> html.Span | str:
         title=f"{ASSURANCE_LABELS[code]}. {ASSURANCE_HELP[code]}",
         className="spc-label",
     )
+
+
+GLOSSARY_SPC = "/glossary#spc"
+"""Where every SPC element links: the glossary's entries for common cause, special cause,
+process limits and assurance."""
+
+
+def assurance_cell(row: dict) -> html.Span | str:
+    """The assurance icon, or, where the latest months show a sustained change, why there is none:
+    the limits describe the process before the change, so they cannot say whether it will meet
+    its target."""
+    moved = row.get("spc_moved")
+    if isinstance(moved, str) and moved:
+        return html.Span(
+            [
+                html.Span("!", className="spc-icon assurance-moved", **{"aria-hidden": "true"}),
+                f" Process changed from {month_name(moved)}",
+            ],
+            title=(
+                f"A sustained change began in {month_name(moved)}: the process limits describe the "
+                "process before it, so no verdict on the target is given. Record a process change "
+                f"from {month_name(moved)} to start new limits."
+            ),
+            className="spc-label",
+        )
+    return assurance_icon(row.get("assurance"))
+
+
+def glossary_link(content: object) -> html.A:
+    """An SPC element linked to the glossary's explanation of the terms."""
+    return html.A(content, href=GLOSSARY_SPC, className="glossary-link")

@@ -11,7 +11,7 @@ from layouts import components as c
 from layouts import ids
 from layouts.charts import sparkline_svg
 from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio, switch
-from layouts.icons import assurance_icon, variation_icon
+from layouts.icons import assurance_cell, variation_icon
 from layouts.numbers import format_value
 from metrics.periods import month_name, period_label
 
@@ -56,7 +56,9 @@ def scorecard_content(
 ):
     """The card: a summary sentence, then one table per stage (only ``shown`` rows)."""
     download = c.download_link(
-        {"org": org, "period": period, "from": month, "to": month}, what="the scorecard"
+        {"org": org, "period": period, "month": month},
+        what="the scorecard, with every figure it shows",
+        endpoint="/api/scorecard.csv",
     )
     parts = [
         html.H2(heading_for(org_name, period, month), className="card-heading"),
@@ -121,7 +123,7 @@ def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.
         c.Column("Direction of travel", lambda r: c.direction_text(r.get("direction"), period)),
         c.Column("Last 13 months", spark_image),
         c.Column("Is the change real?", lambda r: variation_icon(r.get("variation"))),
-        c.Column("Will it meet target?", lambda r: assurance_icon(r.get("assurance"))),
+        c.Column("Will it meet target?", lambda r: assurance_cell(r)),
         c.Column("England", lambda r: benchmark_cell(r, "england"), numeric=True),
         c.Column("Neighbours", lambda r: benchmark_cell(r, "neighbours"), numeric=True),
     ]

@@ -49,7 +49,7 @@ class QueryProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.parameter}: {self.message}"
+        return self.message
 
 
 class InvalidQuery(UserError):
@@ -66,7 +66,7 @@ def parse_month_param(name: str, raw: str) -> tuple[str | None, QueryProblem | N
     match = _MONTH.match(raw.strip())
     if not match:
         return None, QueryProblem(
-            name, Reason.BAD_MONTH, shown, f"must be a month written YYYY-MM, not {shown!r}"
+            name, Reason.BAD_MONTH, shown, f"{name} must be a month written YYYY-MM, not {shown!r}"
         )
     year, month = int(match[1]), int(match[2])
     if not (1 <= month <= 12 and year >= 1900):
@@ -74,7 +74,7 @@ def parse_month_param(name: str, raw: str) -> tuple[str | None, QueryProblem | N
             name,
             Reason.MONTH_OUT_OF_RANGE,
             shown,
-            f"{shown!r} is written YYYY-MM but is not a month from 1900-01 on",
+            f"{name} {shown!r} is written YYYY-MM but is not a month from 1900-01 on",
         )
     return f"{year:04d}-{month:02d}", None
 
@@ -106,32 +106,36 @@ def parse_query(
                     str(name)[:40],
                     Reason.UNKNOWN_PARAMETER,
                     str(name)[:40],
-                    f"unknown parameter: use {', '.join(allowed)}",
+                    f"unknown parameter {str(name)[:40]!r}: use {', '.join(allowed)}",
                 )
             )
     codes: dict[str, list[str]] = {}
     for name in ("kpi", "org"):
         found = values_of(mapping, name)
         if len(found) > MAX_VALUES:
-            problems.append(QueryProblem(name, Reason.TOO_MANY, "", f"at most {MAX_VALUES} values"))
+            problems.append(
+                QueryProblem(name, Reason.TOO_MANY, "", f"too many values for {name} (at most {MAX_VALUES})")
+            )
             found = []
         long = [v for v in found if len(v) > MAX_CODE]
         if long:
             problems.append(
-                QueryProblem(name, Reason.TOO_LONG, long[0][:20], f"a code is at most {MAX_CODE} characters")
+                QueryProblem(
+                    name, Reason.TOO_LONG, long[0][:20], f"a {name} code is at most {MAX_CODE} characters"
+                )
             )
         codes[name] = list(dict.fromkeys(v for v in found if len(v) <= MAX_CODE))
     for code in codes["kpi"]:
         if code not in catalogue:
             problems.append(QueryProblem("kpi", Reason.UNKNOWN_KPI, code, f"unknown KPI code {code!r}"))
     if len(codes["org"]) > 1 and not many_orgs:
-        problems.append(QueryProblem("org", Reason.ONE_ONLY, "", "give one org unit code"))
+        problems.append(QueryProblem("org", Reason.ONE_ONLY, "", "give one org unit code for org"))
     months: dict[str, str | None] = {}
     for name in ("from", "to"):
         raw = values_of(mapping, name)
         months[name] = None
         if len(raw) > 1:
-            problems.append(QueryProblem(name, Reason.ONE_ONLY, "", "give one month"))
+            problems.append(QueryProblem(name, Reason.ONE_ONLY, "", f"give one month for {name}"))
         elif raw:
             months[name], problem = parse_month_param(name, raw[0])
             if problem:
@@ -150,7 +154,7 @@ def parse_query(
     if len(period_values) > 1 or period not in PERIOD_KINDS:
         problems.append(
             QueryProblem(
-                "period", Reason.BAD_PERIOD, period[:20], f"must be one of {', '.join(PERIOD_KINDS)}"
+                "period", Reason.BAD_PERIOD, period[:20], f"period must be one of {', '.join(PERIOD_KINDS)}"
             )
         )
     if problems:

@@ -113,14 +113,16 @@ def monthly_figures(dataset: Dataset, catalogue: Catalogue, orgs: list[str] | No
     return monthly if orgs is None else monthly[monthly["org"].isin(orgs)]
 
 
-REPORT_KINDS = ("month", "quarter", "ytd", "year")
+REPORT_KINDS = ("month", "quarter", "year")
+"""The period kinds stored. Year to date is the financial year as at each month (the same
+figures), stored once: :func:`select_report` labels it and gives it its own direction."""
 RULES_VERSION = "2026-12"
 """Changes when a rule behind the stored report changes: a stored report built with other rules is
 rebuilt at the next load (``python -m data rebuild`` does it at once)."""
 SPC_DETAIL_COLUMNS = EXTRA_COLUMNS[-6:]
 STORED_COLUMNS = ["kind", "as_at", "closing", "period", "kpi", "org", "numerator", "denominator", "value"]
 STORED_COLUMNS += ["target", "tolerance", "rag", "direction", "months", *SPC_COLUMNS, "spc_provisional"]
-STORED_COLUMNS += [*SPC_DETAIL_COLUMNS, *COMPARATORS, "commentary"]
+STORED_COLUMNS += [*SPC_DETAIL_COLUMNS, *COMPARATORS, "commentary", "ytd_direction"]
 """The stored report's columns: every export column but the names (joined when read), plus the
 period kind, the month a row is as at (``end_month`` in the export) and ``closing`` (the row is
 the last month of its period that has a figure)."""
@@ -145,6 +147,9 @@ def build_report(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
         rows["rag"] = rag_series(rows["value"], rows["target"], rows["tolerance"], polarity)
         rows.loc[polarity == "none", ["target", "tolerance"]] = float("nan")
         rows["direction"] = direction_of_travel(rows, polarity, previous_value(rows, kind))
+        rows["ytd_direction"] = (
+            direction_of_travel(rows, polarity, previous_value(rows, "ytd")) if kind == "year" else None
+        )
         if kind == "month":
             rows = with_spc(rows, dataset.process_changes, polarity)
         else:
@@ -178,14 +183,14 @@ def as_at_periods(monthly: pd.DataFrame, kind: str, catalogue: Catalogue) -> pd.
     combines its first two months (flows add, stocks take that month).
 
     ``end_month`` is the month the row is as at; ``months`` counts the months combined;
-    ``closing`` marks the last row of each period. Year to date is labelled ``YYYY-MM YTD``.
+    ``closing`` marks the last row of each period.
     Commentary of a period names each month it belongs to, never carrying one month's into another.
     """
     frame = monthly[FIGURE_COLUMNS].sort_values(["kpi", "org", "period"]).reset_index(drop=True)
     frame["end_month"] = frame["period"]
     if kind == "month":
         return frame.assign(months=1, closing=True)[[*PERIOD_COLUMNS, "closing"]]
-    labels = period_labels(frame["period"], "year" if kind == "ytd" else kind)
+    labels = period_labels(frame["period"], kind)
     group = [frame["kpi"], frame["org"], labels]
     flows = frame["kpi"].map(kpi_attributes(catalogue, "over_time")) == "sum"
     summed = frame[["numerator", "denominator", "value"]].where(flows, 0.0).groupby(group).cumsum()
@@ -194,12 +199,8 @@ def as_at_periods(monthly: pd.DataFrame, kind: str, catalogue: Catalogue) -> pd.
     frame["months"] = frame.groupby(group).cumcount() + 1
     frame = finish_ratios(frame, catalogue)
     frame["commentary"] = _period_commentary(frame, labels)
-    if kind == "ytd":
-        frame["period"] = frame["period"] + " YTD"
-        frame["closing"] = True
-    else:
-        frame["period"] = labels
-        frame["closing"] = ~frame.duplicated(["kpi", "org", "period"], keep="last")
+    frame["period"] = labels
+    frame["closing"] = ~frame.duplicated(["kpi", "org", "period"], keep="last")
     return frame[[*PERIOD_COLUMNS, "closing"]]
 
 
@@ -248,7 +249,11 @@ def select_report(
     ``end`` is an "as at" cut-off: a quarter or year ending later is the figure to date.
     ``start`` is the first period shown: periods ending before it are left out.
     """
-    rows = stored[stored["kind"] == query.period]
+    if query.period == "ytd":  # the financial year as at each month, labelled as its month
+        rows = stored[stored["kind"] == "year"]
+        rows = rows.assign(period=rows["as_at"] + " YTD", direction=rows["ytd_direction"])
+    else:
+        rows = stored[stored["kind"] == query.period]
     if query.org is not None:
         rows = rows[rows["org"] == query.org]
     if query.kpis is not None:

@@ -34,6 +34,7 @@ from callbacks import source
 from data.engine import make_engine
 from data.load import load_files
 from data.queries import read_figures
+from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -246,11 +247,11 @@ def test_the_app_cannot_write_to_its_database(db_url: str) -> None:
 def shared_folder() -> Iterator[Path]:
     """A folder outside pytest's private temporary tree, so the 'nobody' user can reach it."""
     if os.geteuid() != 0:
-        pytest.skip("dropping to another user needs root")
+        skip_or_fail("dropping to another user needs root")
     try:
         pwd.getpwnam("nobody")
     except KeyError:
-        pytest.skip("there is no 'nobody' user")
+        skip_or_fail("there is no 'nobody' user")
     folder = Path(tempfile.mkdtemp(prefix="csc-readonly-"))
     folder.chmod(0o755)
     yield folder

@@ -11,6 +11,7 @@ from callbacks.view import ViewError, build_search, query_params, resolve_view
 from data.demo import build_demo_database
 from data.engine import make_engine
 from data.queries import read_dataset
+from data.report_store import read_series
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def demo_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(demo_url):
     engine = make_engine(demo_url, read_only=True)
-    yield read_dataset(engine)
+    yield read_dataset(engine, figures=False, revisions=False), read_series(engine)
     engine.dispose()
 
 
@@ -35,9 +36,9 @@ def client(demo_url):
 
 
 def test_defaults_are_filled_so_a_link_reproduces_the_view(demo, catalogue):
-    view = resolve_view("/", {}, demo, catalogue)
+    view = resolve_view("/", {}, demo[0], catalogue, demo[1])
     assert view == {"org": "LA", "period": "month", "month": "2026-09", "only": None}
-    trend = resolve_view("/kpi", {"kpi": "CP_PLANS"}, demo, catalogue)
+    trend = resolve_view("/kpi", {"kpi": "CP_PLANS"}, demo[0], catalogue, demo[1])
     assert (trend["from"], trend["to"], trend["period"]) == ("2023-10", "2026-09", "month")
     assert build_search({"org": "LA", "x": None, "period": "month"}) == "?org=LA&period=month"
 
@@ -49,7 +50,7 @@ def test_defaults_are_filled_so_a_link_reproduces_the_view(demo, catalogue):
         ("/", {"period": "week"}, "the period must be one of month, quarter, year, ytd"),
         ("/kpi", {"period": "year"}, "the period must be one of month, quarter"),
         ("/kpi", {"kpi": "<script>"}, "there is no indicator with the code '<script>'"),
-        ("/kpi", {"to": "2024-13"}, "to must be a month written YYYY-MM, not '2024-13'"),
+        ("/kpi", {"to": "2024-13"}, "to '2024-13' is written YYYY-MM but is not a month from 1900-01 on"),
         ("/kpi", {"from": "2025-01", "to": "2024-01"}, "the 'from' month is after the 'to' month"),
         ("/", {"colour": "red"}, "the address has a setting this page does not use: 'colour'"),
         ("/", {"only": "yes"}, "only must be 'on' or absent"),
@@ -57,7 +58,7 @@ def test_defaults_are_filled_so_a_link_reproduces_the_view(demo, catalogue):
 )
 def test_bad_urls_get_a_plain_reason(demo, catalogue, page, params, message):
     with pytest.raises(ViewError) as caught:
-        resolve_view(page, params, demo, catalogue)
+        resolve_view(page, params, demo[0], catalogue, demo[1])
     assert str(caught.value) == message
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -245,7 +246,6 @@ def test_columns_match_case_insensitively_in_any_order_with_bom(seeded, tmp_path
 
 
 def test_xlsx_is_accepted_like_csv(seeded, tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["period", "kpi", "org", "numerator", "denominator", "value"])

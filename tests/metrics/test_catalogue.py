@@ -18,6 +18,7 @@ from metrics.catalogue import (
     load_catalogue,
     parse_catalogue,
 )
+from tests.conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS_FILE = REPO / "docs" / "kpis.md"
@@ -105,7 +106,7 @@ def spec_fraction(cell: str) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def spec() -> dict[str, dict[str, str]]:
     if not SPEC_FILE.exists():
-        pytest.skip(NO_SPEC)
+        skip_or_fail(NO_SPEC)
     return spec_table()
 
 
