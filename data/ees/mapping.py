@@ -8,7 +8,7 @@ validators do; :func:`mapping_markdown` gives the table that docs/benchmarks.md 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,8 +35,24 @@ POPULATION_FIELDS = frozenset({"id", "name", "columns", "filter", "value"})
 SPANS = ("point", "year")
 
 
+@dataclass(frozen=True)
+class MappingProblem:
+    """One problem in the mapping file: where (file and entry), a reason code, and the message."""
+
+    where: str
+    reason: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
 class MappingError(ValueError):
-    """The mapping file is malformed: the message names the entry and the field."""
+    """The mapping file is malformed: every problem found, one line each naming entry and field."""
+
+    def __init__(self, problems: Sequence[MappingProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,7 @@ class EesMapping:
 
     entries: tuple[EesEntry, ...]
     populations: tuple[PopulationSource, ...] = ()
+    source: str = "ees_mapping.toml"  # the file's name, as problems name it
 
     def population(self, source_id: str) -> PopulationSource:
         return {p.id: p for p in self.populations}[source_id]
@@ -124,99 +141,150 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _str_list(value: object, where: str, name: str) -> tuple[str, ...]:
+@dataclass
+class _Report:
+    """Collects the problems of one place in the mapping file (an entry, a population source)."""
+
+    where: str
+    problems: list[MappingProblem]
+    found: bool = False
+
+    def __call__(self, reason: str, message: str) -> None:
+        self.problems.append(MappingProblem(self.where, reason, message))
+        self.found = True
+
+
+def _str_list(value: object, name: str, report: _Report) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
-        raise MappingError(f"{where}: `{name}` must be a column name or a list of column names")
+        report("not_columns", f"`{name}` must be a column name or a list of column names")
+        return ()
     return tuple(i.strip() for i in items)
 
 
-def _filter(value: object, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _filter(value: object, report: _Report) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict) or not value:
-        raise MappingError(f'{where}: `filter` must be a table such as {{ population_type = "..." }}')
-    return tuple((str(c).strip(), _str_list(v, where, f"filter.{c}")) for c, v in value.items())
+        report("bad_filter", '`filter` must be a table such as { population_type = "..." }')
+        return ()
+    return tuple((str(c).strip(), _str_list(v, f"filter.{c}", report)) for c, v in value.items())
+
+
+def _tables(raw: dict[str, Any], name: str, report: _Report) -> list[dict[str, Any]]:
+    """The [[name]] tables of the file (a value of another shape is reported)."""
+    value = raw.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        report("not_tables", f"`{name}` must be [[{name}]] tables")
+        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    return value
+
+
+def _known_fields(item: dict[str, Any], fields: frozenset[str], report: _Report) -> None:
+    if unknown := set(item) - fields:
+        report("unknown_field", f"unknown field(s) {', '.join(sorted(unknown))}")
+
+
+def _required(item: dict[str, Any], names: tuple[str, ...], report: _Report) -> None:
+    for name in names:
+        if not isinstance(item.get(name), str) or not item[name].strip():
+            report("required", f"`{name}` is required")
 
 
 def parse_mapping(text: str, source: str = "ees_mapping.toml") -> EesMapping:
-    """Parse and check mapping TOML text; raise MappingError naming the bad entry and field."""
+    """Parse and check mapping TOML text; raise MappingError with every problem found, each
+    naming its entry and field, as the file validators report every problem at once."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"{source}: not valid TOML: {exc}") from exc
+        raise MappingError([MappingProblem(source, "not_toml", f"not valid TOML: {exc}")]) from exc
+    problems: list[MappingProblem] = []
+    whole = _Report(source, problems)
     populations: list[PopulationSource] = []
-    for number, item in enumerate(raw.get("population", []), start=1):
-        where = f"{source}: population {number} ({item.get('id', '?')})"
-        if unknown := set(item) - POPULATION_FIELDS:
-            raise MappingError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        for name in ("id", "name", "value"):
-            if not isinstance(item.get(name), str) or not item[name].strip():
-                raise MappingError(f"{where}: `{name}` is required")
-        populations.append(
-            PopulationSource(
-                id=item["id"],
-                name=item["name"],
-                columns=_str_list(item.get("columns"), where, "columns"),
-                filter=_filter(item.get("filter"), where),
-                value=item["value"].strip(),
-            )
-        )
+    ids: set[str] = set()
+    for number, item in enumerate(_tables(raw, "population", whole), start=1):
+        report = _Report(f"{source}: population {number} ({item.get('id', '?')})", problems)
+        population = _parse_population(item, report)
+        _unique_id(item, ids, _Report(f"{source}: population {number}", problems))
+        if population is not None:
+            populations.append(population)
+    items = _tables(raw, "entry", whole)
     entries: list[EesEntry] = []
-    seen: set[str] = {p.id for p in populations}
-    if len(seen) != len(populations):
-        raise MappingError(f"{source}: population ids must be unique")
-    for number, item in enumerate(raw.get("entry", []), start=1):
-        entries.append(_parse_entry(item, f"{source}: entry {number} ({item.get('id', '?')})", populations))
-        if entries[-1].id in seen:
-            raise MappingError(f"{source}: entry {number}: id {entries[-1].id!r} is used twice")
-        seen.add(entries[-1].id)
-    if not entries:
-        raise MappingError(f"{source}: no [[entry]] tables")
-    return EesMapping(tuple(entries), tuple(populations))
+    for number, item in enumerate(items, start=1):
+        report = _Report(f"{source}: entry {number} ({item.get('id', '?')})", problems)
+        entry = _parse_entry(item, report, {p.id for p in populations})
+        _unique_id(item, ids, _Report(f"{source}: entry {number}", problems))
+        if entry is not None:
+            entries.append(entry)
+    if not items and not whole.found:
+        whole("no_entries", "no [[entry]] tables")
+    if problems:
+        raise MappingError(problems)
+    return EesMapping(tuple(entries), tuple(populations), source)
 
 
-def _parse_entry(item: dict[str, Any], where: str, populations: list[PopulationSource]) -> EesEntry:
-    if unknown := set(item) - ENTRY_FIELDS:
-        raise MappingError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    for name in ("id", "kpi"):
-        if not isinstance(item.get(name), str) or not item[name].strip():
-            raise MappingError(f"{where}: `{name}` is required")
-    month = item.get("month")
-    if not isinstance(month, int) or not 1 <= month <= 12:
-        raise MappingError(f"{where}: `month` must be a month number 1-12 (3 for 31 March)")
+def _unique_id(item: dict[str, Any], ids: set[str], report: _Report) -> None:
+    """Report an id used before (by an entry or a population source), then remember it."""
+    id_ = item.get("id")
+    if not isinstance(id_, str) or not id_.strip():
+        return
+    key = id_.strip()
+    if key in ids:
+        report("duplicate_id", f"id {key!r} is used twice")
+    ids.add(key)
+
+
+def _parse_population(item: dict[str, Any], report: _Report) -> PopulationSource | None:
+    _known_fields(item, POPULATION_FIELDS, report)
+    _required(item, ("id", "name", "value"), report)
+    columns = _str_list(item.get("columns"), "columns", report)
+    filters = _filter(item.get("filter"), report)
+    if report.found:
+        return None
+    return PopulationSource(
+        id=item["id"], name=item["name"], columns=columns, filter=filters, value=item["value"].strip()
+    )
+
+
+def _parse_entry(item: dict[str, Any], report: _Report, population_ids: set[str]) -> EesEntry | None:
+    _known_fields(item, ENTRY_FIELDS, report)
+    _required(item, ("id", "kpi"), report)
+    month = item.get("month", 0)
+    if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
+        report("bad_month", "`month` must be a month number 1-12 (3 for 31 March)")
     span = item.get("span", "point")
     if span not in SPANS:
-        raise MappingError(f"{where}: `span` must be one of {', '.join(SPANS)}")
-    numerator = item.get("numerator", "")
-    value = item.get("value", "")
+        report("bad_span", f"`span` must be one of {', '.join(SPANS)}")
+    numerator, value, population = (item.get(name, "") for name in ("numerator", "value", "population"))
+    denominator = _str_list(item["denominator"], "denominator", report) if "denominator" in item else ()
+    has_denominator = "denominator" in item  # given, even if malformed (reported above)
     if not isinstance(numerator, str) or not isinstance(value, str):
-        raise MappingError(f"{where}: `value` and `numerator` must be column names")
-    if not value and not numerator:
-        raise MappingError(f"{where}: give `value`, or `numerator` with `denominator` or `population`")
-    denominator: tuple[str, ...] = ()
-    population = item.get("population", "")
+        report("not_column", "`value` and `numerator` must be column names")
+    elif not value and not numerator:
+        report("no_figure", "give `value`, or `numerator` with `denominator` or `population`")
+    elif numerator and has_denominator == bool(population):
+        report("one_denominator", "`numerator` needs exactly one of `denominator` or `population`")
+    elif not numerator and (has_denominator or population):
+        report("no_numerator", "`denominator` and `population` need a `numerator`")
     if not isinstance(population, str):
-        raise MappingError(f"{where}: `population` must be the id of a [[population]] source")
-    if "denominator" in item:
-        denominator = _str_list(item["denominator"], where, "denominator")
-    if numerator and bool(denominator) == bool(population):
-        raise MappingError(f"{where}: `numerator` needs exactly one of `denominator` or `population`")
-    if not numerator and (denominator or population):
-        raise MappingError(f"{where}: `denominator` and `population` need a `numerator`")
-    if population and population not in {p.id for p in populations}:
-        raise MappingError(f"{where}: `population` {population!r} is not a [[population]] id")
+        report("not_population", "`population` must be the id of a [[population]] source")
+    elif population and population not in population_ids:
+        report("unknown_population", f"`population` {population!r} is not a [[population]] id")
     factor = item.get("factor", 1)
     if numerator and "factor" not in item:
-        raise MappingError(f"{where}: `factor` is required with `numerator` (100, 10000 or 1)")
-    if not isinstance(factor, int | float) or isinstance(factor, bool) or factor <= 0:
-        raise MappingError(f"{where}: `factor` must be a positive number")
+        report("no_factor", "`factor` is required with `numerator` (100, 10000 or 1)")
+    elif not isinstance(factor, int | float) or isinstance(factor, bool) or factor <= 0:
+        report("bad_factor", "`factor` must be a positive number")
+    columns = _str_list(item.get("columns"), "columns", report)
+    filters = _filter(item.get("filter"), report)
+    if report.found:
+        return None
     return EesEntry(
         id=item["id"].strip(),
         kpi=item["kpi"].strip(),
         file=str(item.get("file", "")),
-        columns=_str_list(item.get("columns"), where, "columns"),
-        filter=_filter(item.get("filter"), where),
+        columns=columns,
+        filter=filters,
         value=value.strip(),
         numerator=numerator.strip(),
         denominator=denominator,

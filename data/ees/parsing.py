@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
@@ -25,11 +25,13 @@ from data.ees.mapping import (
     EesEntry,
     EesMapping,
     MappingError,
+    MappingProblem,
     PopulationSource,
     _norm,
     _unique,
     load_mapping,
 )
+from data.readers import RawTable, read_table
 
 SYMBOLS = {
     "c": "suppressed to protect confidentiality",
@@ -103,9 +105,24 @@ def ees_population_sources(
     return [p for p in (mapping or load_mapping()).populations if _matches(p.columns, names)]
 
 
-def read_ees_csv(source: str | Path | IO[str] | IO[bytes]) -> pd.DataFrame:
-    """Read an EES CSV as text cells (a byte-order mark is dropped; empty cells stay "")."""
-    return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def ees_frame(table: RawTable) -> pd.DataFrame:
+    """A table as this package reads it: text cells, columns named as the file spells them, and
+    the reader's index (spreadsheet row - 2), so problems name the rows a spreadsheet shows."""
+    return table.frame.set_axis(table.header, axis=1)
+
+
+def read_ees_csv(path: str | Path) -> pd.DataFrame:
+    """Read an EES file (or the neighbour model) with the project's one reader, as ``ees_frame``.
+
+    Raises :class:`data.problems.InvalidInput` (a ValueError) for a file that cannot be read."""
+    return ees_frame(read_table(Path(path)))
+
+
+def _lines(frame: pd.DataFrame) -> Iterable[int]:
+    """The spreadsheet row of each frame row: from the reader's index, else by position."""
+    if pd.api.types.is_integer_dtype(frame.index):
+        return (frame.index + 2).tolist()
+    return range(2, len(frame) + 2)
 
 
 def _text(value: object) -> str:
@@ -250,13 +267,17 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
         parsed.problems = list(dict.fromkeys(problems))
         return parsed
     by_kpi: dict[str, str] = {}
+    clashes: list[MappingProblem] = []
     for entry in parsed.entries:
         if entry.kpi in by_kpi:
-            raise MappingError(
+            message = (
                 f"entries {by_kpi[entry.kpi]} and {entry.id} both map {entry.kpi} from this file: "
                 "give one of them a column the other's file lacks"
             )
-        by_kpi[entry.kpi] = entry.id
+            clashes.append(MappingProblem(mapping.source, "same_kpi", message))
+        by_kpi.setdefault(entry.kpi, entry.id)
+    if clashes:
+        raise MappingError(clashes)
 
     filter_columns = _unique(_norm(c) for item in items for c, _ in item.filter)
     indicator_columns = _unique(
@@ -264,8 +285,7 @@ def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
     )
     wanted = list(_unique((*GEOGRAPHY_COLUMNS, *filter_columns, *indicator_columns)))
     seen: dict[tuple[str, ...], int] = {}
-    for position, values in enumerate(_cells(frame, [names[c] for c in wanted])):
-        line = position + 2
+    for line, values in zip(_lines(frame), _cells(frame, [names[c] for c in wanted]), strict=True):
         cells = {c: _text(v) for c, v in zip(wanted, values, strict=True)}
         level = LEVELS.get(cells["geographic_level"].casefold())
         if level is None:
