@@ -68,9 +68,7 @@ def newest_code(old_code: str) -> str:
 
 def model_rows(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     """old code -> (name, region, SN_1 ... SN_10) of a neighbour-model file, to compare models."""
-    names: dict[str, str] = {}
-    for column in frame.columns:
-        names.setdefault(str(column).replace("\ufeff", "").strip().casefold(), str(column))
+    names = ees.columns_by_name(frame)
     rows: dict[str, tuple[str, ...]] = {}
     for values in frame[[names[c] for c in ees.NEIGHBOUR_COLUMNS]].itertuples(index=False, name=None):
         cells = tuple(str(v).strip() for v in values)

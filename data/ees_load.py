@@ -20,7 +20,6 @@ population from all of them, as :mod:`data.ees` asks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -36,15 +35,6 @@ from data.settings import set_setting
 from metrics.catalogue import Catalogue
 
 NEIGHBOURS_KIND = "neighbours"
-_OLD_CODE = re.compile(r"^\d{3}$")
-
-
-def _by_name(frame: pd.DataFrame) -> dict[str, str]:
-    """Column name as compared (lower case, no byte-order mark or spaces) -> as the file spells it."""
-    names: dict[str, str] = {}
-    for column in frame.columns:
-        names.setdefault(str(column).replace("\ufeff", "").strip().casefold(), str(column))
-    return names
 
 
 def _header(path: Path) -> list[str]:
@@ -176,7 +166,7 @@ def ees_rows(
 
 
 def _time_periods(frame: pd.DataFrame) -> str:
-    names = _by_name(frame)
+    names = ees.columns_by_name(frame)
     periods = sorted({str(p).strip() for p in frame[names["time_period"]]} - {""})
     if not periods:
         return "none"
@@ -191,7 +181,7 @@ def _time_periods(frame: pd.DataFrame) -> str:
 def check_neighbour_model(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
     """Codes that are not old 3-digit LA codes, and authorities listed twice (``frame``: the
     table as :func:`data.ees.ees_frame` gives it)."""
-    names = _by_name(frame)
+    names = ees.columns_by_name(frame)
     spelt = {name: column.replace("\ufeff", "").strip() for name, column in names.items()}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -199,7 +189,7 @@ def check_neighbour_model(table: RawTable, frame: pd.DataFrame) -> list[Problem]
     cells = frame[[names["old_la_code"], *(names[c] for c in neighbour_columns)]].to_numpy()
     for line, values in zip(table.rows.tolist(), cells, strict=True):
         code, *others = (str(v).strip() for v in values)
-        if not _OLD_CODE.match(code):
+        if not ees.OLD_CODE.match(code):
             problems.append(
                 table.problem(
                     line, spelt["old_la_code"], f"{code!r} is not an old 3-digit LA code such as 884"
@@ -212,7 +202,7 @@ def check_neighbour_model(table: RawTable, frame: pd.DataFrame) -> list[Problem]
         else:
             seen[code] = line
         for column, other in zip(neighbour_columns, others, strict=True):
-            if other and not _OLD_CODE.match(other):
+            if other and not ees.OLD_CODE.match(other):
                 problems.append(
                     table.problem(line, spelt[column], f"{other!r} is not an old 3-digit LA code such as 884")
                 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.ees.mapping import _norm, _unique
-from data.ees.parsing import _NEW_CODE, _OLD_CODE, _cells, _codes, _columns_by_name, _text, read_ees_csv
+from data.ees.parsing import _NEW_CODE, OLD_CODE, _cells, _codes, _text, columns_by_name, read_ees_csv
 
 NEIGHBOURS_FILE = Path(__file__).resolve().parents[1] / "reference" / "sn_model_2025_wide.csv"
 NEIGHBOUR_MODEL = "2025 model"
@@ -69,7 +69,7 @@ def load_neighbours(path: str | Path | None = None) -> pd.DataFrame:
 
 def _neighbour_table(neighbours: pd.DataFrame) -> dict[str, dict[str, str]]:
     """old code -> {normalised column: text} for the statistical-neighbour file."""
-    names = _columns_by_name(neighbours)
+    names = columns_by_name(neighbours)
     missing = [c for c in NEIGHBOUR_COLUMNS if c not in names]
     if missing:
         raise UnknownAuthority(
@@ -88,7 +88,7 @@ def _la_rows(frames: Iterable[pd.DataFrame]) -> list[tuple[str, str, str]]:
     """(old_la_code, new_la_code, la_name) of every local-authority row of the given EES frames."""
     found: list[tuple[str, str, str]] = []
     for frame in frames:
-        names = _columns_by_name(frame)
+        names = columns_by_name(frame)
         if not all(c in names for c in ("old_la_code", "new_la_code")):
             continue
         cols = [names["old_la_code"], names["new_la_code"]]
@@ -129,7 +129,7 @@ def resolve_la(
                 "give the old code (for example 884 for Herefordshire) or load an EES file with it"
             )
         old_code = sorted(olds)[0]
-    elif _OLD_CODE.match(wanted):
+    elif OLD_CODE.match(wanted):
         old_code = wanted
     else:
         raise UnknownAuthority(

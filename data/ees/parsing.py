@@ -60,7 +60,7 @@ REGIONAL = "Regional"
 LOCAL_AUTHORITY = "Local authority"
 LEVELS = {"national": NATIONAL, "regional": REGIONAL, "local authority": LOCAL_AUTHORITY}
 """Geographic levels read; rows at other EES levels (e.g. parliamentary constituency) are skipped."""
-_OLD_CODE = re.compile(r"^\d{3}$")
+OLD_CODE = re.compile(r"^\d{3}$")
 _NEW_CODE = re.compile(r"^[EWSN]\d{8}$")
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _YEAR = re.compile(r"^(\d{4})(\d{2})?$")
@@ -150,7 +150,7 @@ def _codes(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split("/") if part.strip())
 
 
-def _columns_by_name(frame: pd.DataFrame) -> dict[str, Any]:
+def columns_by_name(frame: pd.DataFrame) -> dict[str, Any]:
     """Normalised column name -> the frame's own column label (first one wins)."""
     names: dict[str, Any] = {}
     for column in frame.columns:
@@ -227,7 +227,7 @@ def _passes(row_cells: Mapping[str, str], filters: _Filters) -> bool:
 
 def _read(frame: pd.DataFrame, mapping: EesMapping) -> _Parsed:
     """Recognise a file, check its header and rows, and keep the cells the mapping reads."""
-    names = _columns_by_name(frame)
+    names = columns_by_name(frame)
     parsed = _Parsed(
         entries=ees_entries(names, mapping),
         populations=ees_population_sources(names, mapping),
@@ -359,7 +359,7 @@ def _geography_ok(level: str, cells: dict[str, str], line: int, parsed: _Parsed)
     else:
         if not cells["old_la_code"]:
             problem("old_la_code", "a Local authority row needs old_la_code")
-        elif not all(_OLD_CODE.match(c) for c in _codes(cells["old_la_code"])):
+        elif not all(OLD_CODE.match(c) for c in _codes(cells["old_la_code"])):
             problem("old_la_code", f"{cells['old_la_code']!r} is not an old 3-digit LA code such as 884")
         if not cells["new_la_code"]:
             problem("new_la_code", "a Local authority row needs new_la_code")
