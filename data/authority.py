@@ -68,9 +68,7 @@ def newest_code(old_code: str) -> str:
 
 def model_rows(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     """old code -> (name, region, SN_1 ... SN_10) of a neighbour-model file, to compare models."""
-    names: dict[str, str] = {}
-    for column in frame.columns:
-        names.setdefault(str(column).replace("\ufeff", "").strip().casefold(), str(column))
+    names = ees.columns_by_name(frame)
     rows: dict[str, tuple[str, ...]] = {}
     for values in frame[[names[c] for c in ees.NEIGHBOUR_COLUMNS]].itertuples(index=False, name=None):
         cells = tuple(str(v).strip() for v in values)
@@ -96,9 +94,20 @@ def neighbour_model(conn: sa.Connection) -> NeighbourModel:
     """The loaded statistical-neighbour model if there is one, else the bundled one."""
     text = get_setting(conn, MODEL_KEY)
     if text:
-        frame = ees.read_ees_csv(io.StringIO(text))
-        return model_of(frame, get_setting(conn, MODEL_NAME_KEY, "a loaded model"))
+        return model_of(_stored_model(text), get_setting(conn, MODEL_NAME_KEY, "a loaded model"))
     return NeighbourModel(_bundled()[0], BUNDLED_MODEL, False)
+
+
+def model_text(frame: pd.DataFrame) -> str:
+    """A model file as read (:func:`data.ees.ees_frame`) as the CSV text kept in the settings."""
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def _stored_model(text: str) -> pd.DataFrame:
+    """The model kept in the settings, as text cells. Not user input: the loader read that file
+    with :func:`data.readers.read_table`, checked it and stored it as plain CSV (``model_text``;
+    earlier versions the file's own UTF-8 text), so this simple parse cannot meet a sloppy file."""
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 
 def resolve(code: str, neighbours: pd.DataFrame) -> ees.LocalAuthority:

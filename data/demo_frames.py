@@ -19,7 +19,9 @@ so the loader can load them like any performance officer's spreadsheet:
 One table, ``SHAPES``, drives one generator: each line gives a KPI's level over time as a
 piecewise-linear path of anchor months (``"2018-09:39* 2019-06:90*"``; ``*`` marks a published
 figure, reproduced exactly), the teams that own it and their weights, the noise, and where the
-denominator comes from. The figures are invented: never present them as real.
+denominator comes from; what each KPI is (its unit, whether months add up or the last one counts)
+is read from the KPI catalogue, ``metrics/kpis.toml``, not repeated here. The figures are invented:
+never present them as real.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from metrics.catalogue import Catalogue, load_catalogue
 
 DEMO_AUTHORITY_NAME = "Demo County Council"
 DEMO_FIRST_MONTH = "2018-04"
@@ -85,55 +89,6 @@ ORGS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("FOST2", "Fostering Team 2", "FOS", "team", "", ""),
     ("CWD", "Children with Disabilities Team", "SEND", "team", "", ""),
 )
-
-# --- KPIs: code -> (unit, polarity, over_time), as in the kpi-catalogue.md table ---------------
-KPIS: dict[str, tuple[str, str, str]] = {
-    "CONTACTS": ("count", "none", "sum"),
-    "CONTACTS_NFA": ("percent", "none", "sum"),
-    "REFERRALS": ("count", "none", "sum"),
-    "REFERRAL_DECISION_1WD": ("percent", "up", "sum"),
-    "REREFERRALS_12M": ("percent", "down", "sum"),
-    "EARLY_HELP_OPEN": ("count", "none", "last"),
-    "ASSESSMENTS_COMPLETED": ("count", "none", "sum"),
-    "ASSESSMENTS_45WD": ("percent", "up", "sum"),
-    "CIN_PLANS": ("count", "none", "last"),
-    "CIN_RATE": ("rate", "none", "last"),
-    "CIN_VISITS_TIMELY": ("percent", "up", "sum"),
-    "S47_ENQUIRIES": ("count", "none", "sum"),
-    "ICPC_HELD": ("count", "none", "sum"),
-    "ICPC_15WD": ("percent", "up", "sum"),
-    "CP_PLANS": ("count", "none", "last"),
-    "CP_RATE": ("rate", "none", "last"),
-    "CP_REPEAT": ("percent", "down", "sum"),
-    "CP_REPEAT_2Y": ("percent", "down", "sum"),
-    "CP_2YEARS_PLUS": ("percent", "down", "last"),
-    "CP_VISITS_TIMELY": ("percent", "up", "sum"),
-    "CP_REVIEWS_TIMELY": ("percent", "up", "sum"),
-    "LAC_COUNT": ("count", "none", "last"),
-    "LAC_RATE": ("rate", "none", "last"),
-    "LAC_STARTED": ("count", "none", "sum"),
-    "LAC_3PLUS_PLACEMENTS": ("percent", "down", "last"),
-    "LAC_LONG_TERM_STABLE": ("percent", "up", "last"),
-    "LAC_VISITS_TIMELY": ("percent", "up", "sum"),
-    "LAC_REVIEWS_TIMELY": ("percent", "up", "sum"),
-    "LAC_HEALTH_ASSESSMENTS": ("percent", "up", "sum"),
-    "LAC_OUT_OF_AREA": ("percent", "down", "last"),
-    "LAC_IN_HOUSE_FOSTER": ("percent", "up", "last"),
-    "LAC_MISSING_EPISODES": ("count", "down", "sum"),
-    "CL_IN_TOUCH": ("percent", "up", "last"),
-    "CL_SUITABLE_ACCOM": ("percent", "up", "last"),
-    "CL_EET": ("percent", "up", "last"),
-    "CL_PATHWAY_PLANS": ("percent", "up", "last"),
-    "PROCEEDINGS_26WKS": ("percent", "up", "sum"),
-    "PROCEEDINGS_WEEKS": ("weeks", "down", "sum"),
-    "ADOPTIONS": ("count", "none", "sum"),
-    "CASELOAD_AVG": ("average", "down", "last"),
-    "AGENCY_RATE": ("percent", "down", "last"),
-    "VACANCY_RATE": ("percent", "down", "last"),
-    "TURNOVER_RATE": ("percent", "down", "last"),
-    "SUPERVISION_TIMELY": ("percent", "up", "sum"),
-    "AUDITS_GOOD": ("percent", "up", "sum"),
-}
 
 # Children aged 0–17 (about 36,000, published-figures.md), by financial year starting in April.
 POPULATION_0_17 = {2018: 35_900, 2019: 36_000, 2020: 36_100, 2021: 36_200, 2022: 36_300, 2023: 36_300,
@@ -536,8 +491,9 @@ def _year_total(rng: np.random.Generator, total: FloatArray, spec: str, least: i
 
 
 class _Builder:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, catalogue: Catalogue) -> None:
         self.seed = seed
+        self.catalogue = catalogue
         self.store: dict[str, dict[str, Series]] = {}
         self.frames: list[pd.DataFrame] = []
         self.floors = {s.den.split("*")[0].split(".")[0] for s in SHAPES if s.den and ":" not in s.den}
@@ -567,7 +523,8 @@ class _Builder:
         return np.sum(list(self.store[kpi]["value"].values()), axis=0)
 
     def add(self, shape: Shape) -> None:
-        unit, _, rule = KPIS[shape.kpi]
+        kpi = self.catalogue[shape.kpi]  # unit and over_time as the dashboard reads them
+        unit, rule = kpi.unit, kpi.over_time
         slots, weights = _teams(shape.teams)
         rng = self.rng(shape)
         if unit == "count":
@@ -712,12 +669,12 @@ def _org_at(slot: str, month: str) -> str:
     return RESTRUCTURE[slot] if slot in RESTRUCTURE and month >= RESTRUCTURE_MONTH else slot
 
 
-def _figures(seed: int) -> pd.DataFrame:
-    builder = _Builder(seed)
+def _figures(seed: int, catalogue: Catalogue) -> pd.DataFrame:
+    builder = _Builder(seed, catalogue)
     for shape in SHAPES:
         builder.add(shape)
     figures = pd.concat(builder.frames, ignore_index=True)
-    kpi_order = {code: i for i, code in enumerate(KPIS)}
+    kpi_order = {kpi.code: i for i, kpi in enumerate(catalogue)}
     org_order = {org[0]: i for i, org in enumerate(ORGS)}
     keys = pd.DataFrame({"k": figures["kpi"].map(kpi_order), "o": figures["org"].map(org_order)})
     order = np.lexsort((figures["period"].to_numpy(), keys["o"].to_numpy(), keys["k"].to_numpy()))
@@ -733,12 +690,12 @@ def _figures(seed: int) -> pd.DataFrame:
     return figures
 
 
-def _revisions(figures: pd.DataFrame) -> pd.DataFrame:
+def _revisions(figures: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     keyed = {(r["period"], r["kpi"], r["org"]): r for r in figures.to_dict("records")}
     rows = []
     for period, kpi, org, change, den_change, note in REVISIONS:
         row = keyed[(period, kpi, org)]
-        if KPIS[kpi][0] == "count":
+        if not catalogue[kpi].is_ratio:
             value = int(row["value"]) + change
             rows.append((period, kpi, org, "", "", str(value), note))
             continue
@@ -754,9 +711,13 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def build_demo(seed: int = 42) -> DemoData:
-    """Build the illustrative demo data set; the same seed (>= 0) always gives the same frames."""
-    figures = _figures(seed)
+def build_demo(seed: int = 42, catalogue: Catalogue | None = None) -> DemoData:
+    """Build the illustrative demo data set; the same seed (>= 0) always gives the same frames.
+
+    KPI codes, units and rules (``over_time``, ratio or count) come from the KPI catalogue, so the
+    demo cannot disagree with the dashboard about what a KPI is."""
+    catalogue = catalogue or load_catalogue()
+    figures = _figures(seed, catalogue)
     return DemoData(
         orgs=pd.DataFrame(ORGS, columns=list(ORG_COLUMNS), dtype="str"),
         targets=pd.DataFrame(
@@ -765,6 +726,6 @@ def build_demo(seed: int = 42) -> DemoData:
             dtype="str",
         ),
         figures=figures,
-        revisions=_revisions(figures),
+        revisions=_revisions(figures, catalogue),
         process_changes=pd.DataFrame(PROCESS_CHANGES, columns=list(PROCESS_CHANGE_COLUMNS), dtype="str"),
     )

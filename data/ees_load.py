@@ -20,9 +20,6 @@ population from all of them, as :mod:`data.ees` asks.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -32,31 +29,24 @@ import sqlalchemy as sa
 
 from data import authority, ees
 from data.problems import WHOLE_FILE, InvalidInput, Problem
-from data.readers import RawTable, read_table
+from data.readers import RawTable, iter_tables, read_table
 from data.revisions import LoadSummary, Progress, start_load, write_rows
 from data.settings import set_setting
 from metrics.catalogue import Catalogue
 
 NEIGHBOURS_KIND = "neighbours"
-_OLD_CODE = re.compile(r"^\d{3}$")
 
 
-def _by_name(frame: pd.DataFrame) -> dict[str, str]:
-    """Column name as compared (lower case, no byte-order mark or spaces) -> as the file spells it."""
-    names: dict[str, str] = {}
-    for column in frame.columns:
-        names.setdefault(str(column).replace("\ufeff", "").strip().casefold(), str(column))
-    return names
-
-
-def _peek_header(path: Path) -> list[str]:
-    """The first line of a CSV file as column names ([] when unreadable or not a CSV)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return []
+def _header(path: Path) -> list[str]:
+    """The file's header as the reader reads it, without reading the rows ([] when the file
+    cannot be read: the loader reports why when it reads the file itself)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
+        tables = iter_tables(path, chunk_rows=1)
+        try:
+            return next(tables).header
+        finally:
+            tables.close()
+    except InvalidInput:
         return []
 
 
@@ -66,41 +56,33 @@ def recognises(table: RawTable) -> bool:
 
 
 class EesBatch:
-    """The EES files of one command, read once, with the 0-17 population they provide together.
+    """The EES files of one command, read once by the one reader, with the 0-17 population they
+    provide together (:attr:`tables` holds them, for the loader to use instead of reading again).
 
     A statistical-neighbour model in the same command is used for the EES files of that command
     (whatever the order of the files), as it will be stored by the same load.
     """
 
     def __init__(self, paths: Sequence[Path]) -> None:
-        self.frames: dict[Path, pd.DataFrame] = {}
+        self.tables: dict[Path, RawTable] = {}
         self.neighbours: pd.DataFrame | None = None
         self.neighbours_name = ""
         populations: list[pd.DataFrame] = []
         for path in paths:
-            header = _peek_header(path)
+            header = _header(path)
             if not ees.is_ees(header) and not ees.is_neighbour_model(header):
                 continue
             try:
-                frame = self.frame(path)
-            except ValueError:  # not readable as CSV: reported when the file itself is loaded
+                table = self.tables[path] = read_table(path)
+            except InvalidInput:  # reported when the file itself is loaded
                 continue
+            frame = ees.ees_frame(table)
             if not ees.is_ees(header):
                 self.neighbours, self.neighbours_name = frame, path.name
             elif ees.ees_population_sources(frame.columns):
                 populations.append(ees.ees_population(frame))
         populations = [p for p in populations if not p.empty]
         self.population = pd.concat(populations, ignore_index=True) if populations else None
-
-    def frame(self, path: Path) -> pd.DataFrame:
-        """The file as text cells, read once (column names as the file spells them)."""
-        if path not in self.frames:
-            try:
-                self.frames[path] = ees.read_ees_csv(path)
-            except ValueError:  # e.g. not UTF-8: read it as the loader reads every file
-                table = read_table(path)
-                self.frames[path] = table.frame.set_axis(table.header, axis=1)
-        return self.frames[path]
 
 
 def load_ees_file(
@@ -146,13 +128,12 @@ def ees_rows(
         raise _fail(table, f"{exc}: EES files give benchmarks for the configured authority") from exc
     except ees.UnknownAuthority as exc:
         raise _fail(table, f"the configured authority: {exc}; {authority.CONFIGURE}") from exc
-    try:
-        frame = batch.frame(path)
-    except ValueError as exc:
-        raise _fail(table, f"cannot be read as a CSV file: {exc}") from exc
+    frame = ees.ees_frame(table)
     try:
         result, found = ees.ees_benchmarks(frame, path.name, la, model.frame, batch.population)
-    except (ees.MappingError, ees.UnknownAuthority) as exc:
+    except ees.MappingError as exc:
+        raise InvalidInput([Problem(table.source, 1, WHOLE_FILE, str(p)) for p in exc.problems]) from exc
+    except ees.UnknownAuthority as exc:
         raise _fail(table, str(exc)) from exc
     if found:
         raise InvalidInput([Problem(table.source, p.row, p.column, p.message) for p in found])
@@ -185,7 +166,7 @@ def ees_rows(
 
 
 def _time_periods(frame: pd.DataFrame) -> str:
-    names = _by_name(frame)
+    names = ees.columns_by_name(frame)
     periods = sorted({str(p).strip() for p in frame[names["time_period"]]} - {""})
     if not periods:
         return "none"
@@ -198,18 +179,17 @@ def _time_periods(frame: pd.DataFrame) -> str:
 
 
 def check_neighbour_model(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
-    """Codes that are not old 3-digit LA codes, and authorities listed twice."""
-    names = _by_name(frame)
+    """Codes that are not old 3-digit LA codes, and authorities listed twice (``frame``: the
+    table as :func:`data.ees.ees_frame` gives it)."""
+    names = ees.columns_by_name(frame)
     spelt = {name: column.replace("\ufeff", "").strip() for name, column in names.items()}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     neighbour_columns = [f"sn_{n}" for n in range(1, ees.NEIGHBOUR_COUNT + 1)]
-    for position, values in enumerate(
-        frame[[names["old_la_code"], *(names[c] for c in neighbour_columns)]].to_numpy()
-    ):
-        line = position + 2
+    cells = frame[[names["old_la_code"], *(names[c] for c in neighbour_columns)]].to_numpy()
+    for line, values in zip(table.rows.tolist(), cells, strict=True):
         code, *others = (str(v).strip() for v in values)
-        if not _OLD_CODE.match(code):
+        if not ees.OLD_CODE.match(code):
             problems.append(
                 table.problem(
                     line, spelt["old_la_code"], f"{code!r} is not an old 3-digit LA code such as 884"
@@ -222,7 +202,7 @@ def check_neighbour_model(table: RawTable, frame: pd.DataFrame) -> list[Problem]
         else:
             seen[code] = line
         for column, other in zip(neighbour_columns, others, strict=True):
-            if other and not _OLD_CODE.match(other):
+            if other and not ees.OLD_CODE.match(other):
                 problems.append(
                     table.problem(line, spelt[column], f"{other!r} is not an old 3-digit LA code such as 884")
                 )
@@ -230,8 +210,7 @@ def check_neighbour_model(table: RawTable, frame: pd.DataFrame) -> list[Problem]
 
 
 def _load_neighbour_model(conn: sa.Connection, path: Path, table: RawTable, *, user: str) -> LoadSummary:
-    raw = path.read_bytes()
-    frame = ees.read_ees_csv(io.BytesIO(raw))
+    frame = ees.ees_frame(table)
     problems = check_neighbour_model(table, frame)
     if problems:
         raise InvalidInput(problems)
@@ -257,7 +236,7 @@ def _load_neighbour_model(conn: sa.Connection, path: Path, table: RawTable, *, u
     counts = {"rows_added": added, "rows_revised": revised, "rows_unchanged": unchanged}
     load_id = start_load(conn, path, NEIGHBOURS_KIND, user, "; ".join(notes), **counts)
     # a file listing the same neighbours as the bundled model goes back to the bundled model
-    set_setting(conn, authority.MODEL_KEY, raw.decode("utf-8-sig") if replacing.loaded else "")
+    set_setting(conn, authority.MODEL_KEY, authority.model_text(frame) if replacing.loaded else "")
     set_setting(conn, authority.MODEL_NAME_KEY, path.name if replacing.loaded else "")
     if la is not None:
         authority.store_display(conn, la)

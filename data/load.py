@@ -135,7 +135,8 @@ def load_file(
         summary = chunked.load_large_file(conn, path, catalogue, user=user, month=month, progress=progress)
         if summary is not None:
             return summary
-    table = read_table(path)
+    table = ees_batch.tables.get(path) if ees_batch else None  # an EES file the batch has read
+    table = table or read_table(path)
     if ees_load.recognises(table):
         batch = ees_batch or ees_load.EesBatch([path])
         return ees_load.load_ees_file(conn, path, table, catalogue, batch, user=user, progress=progress)

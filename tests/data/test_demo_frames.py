@@ -17,58 +17,12 @@ from data.demo_frames import (
     DemoData,
     build_demo,
 )
+from metrics.catalogue import load_catalogue
 
-# The KPI table of kpi-catalogue.md: code -> (unit, polarity, over_time).
-CATALOGUE = {
-    "CONTACTS": ("count", "none", "sum"),
-    "CONTACTS_NFA": ("percent", "none", "sum"),
-    "REFERRALS": ("count", "none", "sum"),
-    "REFERRAL_DECISION_1WD": ("percent", "up", "sum"),
-    "REREFERRALS_12M": ("percent", "down", "sum"),
-    "EARLY_HELP_OPEN": ("count", "none", "last"),
-    "ASSESSMENTS_COMPLETED": ("count", "none", "sum"),
-    "ASSESSMENTS_45WD": ("percent", "up", "sum"),
-    "CIN_PLANS": ("count", "none", "last"),
-    "CIN_RATE": ("rate", "none", "last"),
-    "CIN_VISITS_TIMELY": ("percent", "up", "sum"),
-    "S47_ENQUIRIES": ("count", "none", "sum"),
-    "ICPC_HELD": ("count", "none", "sum"),
-    "ICPC_15WD": ("percent", "up", "sum"),
-    "CP_PLANS": ("count", "none", "last"),
-    "CP_RATE": ("rate", "none", "last"),
-    "CP_REPEAT": ("percent", "down", "sum"),
-    "CP_REPEAT_2Y": ("percent", "down", "sum"),
-    "CP_2YEARS_PLUS": ("percent", "down", "last"),
-    "CP_VISITS_TIMELY": ("percent", "up", "sum"),
-    "CP_REVIEWS_TIMELY": ("percent", "up", "sum"),
-    "LAC_COUNT": ("count", "none", "last"),
-    "LAC_RATE": ("rate", "none", "last"),
-    "LAC_STARTED": ("count", "none", "sum"),
-    "LAC_3PLUS_PLACEMENTS": ("percent", "down", "last"),
-    "LAC_LONG_TERM_STABLE": ("percent", "up", "last"),
-    "LAC_VISITS_TIMELY": ("percent", "up", "sum"),
-    "LAC_REVIEWS_TIMELY": ("percent", "up", "sum"),
-    "LAC_HEALTH_ASSESSMENTS": ("percent", "up", "sum"),
-    "LAC_OUT_OF_AREA": ("percent", "down", "last"),
-    "LAC_IN_HOUSE_FOSTER": ("percent", "up", "last"),
-    "LAC_MISSING_EPISODES": ("count", "down", "sum"),
-    "CL_IN_TOUCH": ("percent", "up", "last"),
-    "CL_SUITABLE_ACCOM": ("percent", "up", "last"),
-    "CL_EET": ("percent", "up", "last"),
-    "CL_PATHWAY_PLANS": ("percent", "up", "last"),
-    "PROCEEDINGS_26WKS": ("percent", "up", "sum"),
-    "PROCEEDINGS_WEEKS": ("weeks", "down", "sum"),
-    "ADOPTIONS": ("count", "none", "sum"),
-    "CASELOAD_AVG": ("average", "down", "last"),
-    "AGENCY_RATE": ("percent", "down", "last"),
-    "VACANCY_RATE": ("percent", "down", "last"),
-    "TURNOVER_RATE": ("percent", "down", "last"),
-    "SUPERVISION_TIMELY": ("percent", "up", "sum"),
-    "AUDITS_GOOD": ("percent", "up", "sum"),
-}
+CATALOGUE = load_catalogue()  # the demo reads units and rules from it, as the dashboard does
+RATED = [kpi.code for kpi in CATALOGUE if kpi.polarity != "none"]
 AUTHORITY_ONLY = ("CIN_RATE", "CP_RATE", "LAC_RATE", "AGENCY_RATE", "VACANCY_RATE", "TURNOVER_RATE")
 FTE_KPIS = ("CASELOAD_AVG", "AGENCY_RATE", "VACANCY_RATE", "TURNOVER_RATE")  # may have one decimal
-FACTOR = {"percent": 100.0, "rate": 10_000.0}
 MONTHS = [f"{m:%Y-%m}" for m in pd.period_range("2018-04", DEMO_LAST_MONTH, freq="M")]
 
 COLUMNS = {
@@ -98,9 +52,9 @@ def figures(demo: DemoData) -> pd.DataFrame:
 def authority(figures: pd.DataFrame) -> pd.DataFrame:
     """Authority figures: the sum over the units that hold figures, value in the KPI's unit."""
     totals = figures.groupby(["kpi", "period"])[["numerator", "denominator", "value"]].sum(min_count=1)
-    units = totals.index.get_level_values("kpi").map(lambda kpi: CATALOGUE[kpi][0])
-    ratio = totals["numerator"] / totals["denominator"] * units.map(lambda u: FACTOR.get(u, 1.0))
-    totals["value"] = totals["value"].where(units == "count", ratio)
+    kpis = totals.index.get_level_values("kpi").map(CATALOGUE.by_code)
+    ratio = totals["numerator"] / totals["denominator"] * kpis.map(lambda kpi: kpi.factor)
+    totals["value"] = totals["value"].where(~kpis.map(lambda kpi: kpi.is_ratio), ratio)
     return totals
 
 
@@ -225,7 +179,7 @@ def test_a_team_closes_and_a_new_one_takes_its_work_the_next_month(demo: DemoDat
 # --- Figures: completeness and validity ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("kpi", list(CATALOGUE))
+@pytest.mark.parametrize("kpi", list(CATALOGUE.by_code))
 def test_every_catalogue_kpi_has_figures_every_month(demo: DemoData, kpi: str) -> None:
     rows = demo.figures[demo.figures["kpi"] == kpi]
     assert len(rows) > 0, f"{kpi} missing"
@@ -233,7 +187,7 @@ def test_every_catalogue_kpi_has_figures_every_month(demo: DemoData, kpi: str) -
 
 
 def test_no_unknown_kpis(demo: DemoData) -> None:
-    assert set(demo.figures["kpi"]) <= set(CATALOGUE)
+    assert set(demo.figures["kpi"]) <= set(CATALOGUE.by_code)
 
 
 def test_series_are_continuous_while_the_unit_operates(demo: DemoData) -> None:
@@ -261,7 +215,7 @@ def test_figures_are_at_team_level_except_authority_only_kpis(demo: DemoData) ->
 def test_numbers_follow_the_loading_rules(demo: DemoData, name: str) -> None:
     frame = getattr(demo, name)
     for row in frame.itertuples(index=False):
-        unit = CATALOGUE[row.kpi][0]
+        unit = CATALOGUE[row.kpi].unit
         where = f"{name}: {row.period} {row.kpi} {row.org}"
         if unit == "count":
             assert row.numerator == row.denominator == "", where
@@ -394,7 +348,7 @@ def test_isolated_outlier_in_contacts(authority: pd.DataFrame) -> None:
 # --- Targets, revisions, process changes ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kpi", [kpi for kpi, (_, polarity, _) in CATALOGUE.items() if polarity != "none"])
+@pytest.mark.parametrize("kpi", RATED)
 def test_every_kpi_with_a_polarity_has_a_target(demo: DemoData, kpi: str) -> None:
     rows = demo.targets[demo.targets["kpi"] == kpi]
     assert len(rows) >= 1
@@ -405,7 +359,7 @@ def test_every_kpi_with_a_polarity_has_a_target(demo: DemoData, kpi: str) -> Non
 def test_targets_change_over_time_and_some_are_for_one_unit(demo: DemoData) -> None:
     targets = demo.targets
     assert not targets.duplicated(["kpi", "from", "org"]).any()
-    assert set(targets["kpi"]) <= {kpi for kpi, (_, polarity, _) in CATALOGUE.items() if polarity != "none"}
+    assert set(targets["kpi"]) <= set(RATED)
     assert set(targets["org"]) - {""} <= set(demo.orgs["code"])
     assert (targets["org"] != "").any()
     visits = targets[(targets["kpi"] == "CP_VISITS_TIMELY") & (targets["org"] == "")].set_index("from")
@@ -431,7 +385,7 @@ def test_revisions_restate_existing_figures(demo: DemoData) -> None:
 def test_process_changes(demo: DemoData) -> None:
     changes = demo.process_changes
     assert 3 <= len(changes) <= 10
-    assert set(changes["kpi"]) <= {"*", *CATALOGUE}
+    assert set(changes["kpi"]) <= {"*", *CATALOGUE.by_code}
     assert set(changes["org"]) <= set(demo.orgs["code"])
     assert changes["period"].isin(MONTHS).all()
     assert (changes["kpi"] == "*").sum() >= 1

@@ -211,6 +211,64 @@ def test_bad_mapping_is_rejected_with_a_message(text: str, message: str) -> None
     assert str(caught.value).startswith(message)
 
 
+def test_every_mapping_problem_is_reported_together_with_a_reason_code() -> None:
+    text = (
+        '[[population]]\nid = "pop"\nname = "population"\ncolour = "red"\nvalue = "v"\ncolumns = "c"\n'
+        '[[population]]\nid = "pop"\nname = ""\nvalue = "v"\ncolumns = []\n'
+        '[[entry]]\nid = "a"\nkpi = "CP_PLANS"\ncolumns = ["CPP_At31"]\nmonth = 13\nspan = "always"\n'
+        'numerator = "n"\ndenominator = ""\npopulation = "nowhere"\n'
+        '[[entry]]\nid = "a"\nkpi = ""\ncolumns = "x"\nmonth = 3\nvalue = 5\nfilter = { t = [] }\n'
+    )
+    with pytest.raises(MappingError) as caught:
+        parse_mapping(text, "m.toml")
+    assert str(caught.value).splitlines() == [
+        "m.toml: population 1 (pop): unknown field(s) colour",
+        "m.toml: population 2 (pop): `name` is required",
+        "m.toml: population 2 (pop): `columns` must be a column name or a list of column names",
+        "m.toml: population 2: id 'pop' is used twice",
+        "m.toml: entry 1 (a): `month` must be a month number 1-12 (3 for 31 March)",
+        "m.toml: entry 1 (a): `span` must be one of point, year",
+        "m.toml: entry 1 (a): `denominator` must be a column name or a list of column names",
+        "m.toml: entry 1 (a): `numerator` needs exactly one of `denominator` or `population`",
+        "m.toml: entry 1 (a): `population` 'nowhere' is not a [[population]] id",
+        "m.toml: entry 1 (a): `factor` is required with `numerator` (100, 10000 or 1)",
+        "m.toml: entry 2 (a): `kpi` is required",
+        "m.toml: entry 2 (a): `value` and `numerator` must be column names",
+        "m.toml: entry 2 (a): `filter.t` must be a column name or a list of column names",
+        "m.toml: entry 2: id 'a' is used twice",
+    ]
+    assert [p.reason for p in caught.value.problems] == [
+        "unknown_field",
+        "required",
+        "not_columns",
+        "duplicate_id",
+        "bad_month",
+        "bad_span",
+        "not_columns",
+        "one_denominator",
+        "unknown_population",
+        "no_factor",
+        "required",
+        "not_column",
+        "not_columns",
+        "duplicate_id",
+    ]
+    assert caught.value.problems[0].where == "m.toml: population 1 (pop)"
+
+
+def test_entries_mapping_one_kpi_are_all_reported() -> None:
+    entry = '[[entry]]\nid = "{}"\nkpi = "CP_PLANS"\ncolumns = ["CPP_At31"]\nvalue = "CPP_At31"\nmonth = 3\n'
+    mapping = parse_mapping("".join(entry.format(n) for n in ("one", "two", "three")), "m.toml")
+    with pytest.raises(MappingError) as caught:
+        ees_benchmarks(fixture(D5), D5, "884", load_neighbours(), mapping=mapping)
+    assert str(caught.value).splitlines() == [
+        f"m.toml: entries one and {n} both map CP_PLANS from this file: give one of them a column the "
+        "other's file lacks"
+        for n in ("two", "three")
+    ]
+    assert {p.reason for p in caught.value.problems} == {"same_kpi"}
+
+
 def test_two_entries_mapping_one_kpi_from_one_file_is_a_mapping_error() -> None:
     entry = '[[entry]]\nid = "{}"\nkpi = "CP_PLANS"\ncolumns = ["CPP_At31"]\nvalue = "CPP_At31"\nmonth = 3\n'
     mapping = parse_mapping(entry.format("one") + entry.format("two"))

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -326,6 +327,37 @@ def test_bad_ees_files_are_rejected_with_exact_messages(db_url, engine, write_fi
         f"{len(expected)} problem(s) found: nothing was written",
     ]
     assert snapshot(engine) == before
+
+
+def test_ees_files_are_read_by_the_one_reader(db_url, engine, write_file, tmp_path, capsys):
+    """Semicolons, a blank row and a workbook are read as for every other file, rows keep their
+    numbers, and the population of a workbook feeds the rates of a CSV loaded with it."""
+    configure(db_url)
+    rows = list(csv.reader(io.StringIO(CLA.read_text(encoding="utf-8-sig"))))
+    workbook = openpyxl.Workbook()
+    for values in rows:
+        workbook.active.append(values)
+    cla = tmp_path / "cla.xlsx"
+    workbook.save(cla)
+    cin = rewrite(CIN, lambda rows: [rows[0], [], *rows[1:], rows[1]], write_file)
+    cin.write_text(cin.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    capsys.readouterr()
+    assert run(db_url, "load", cin, cla) == 1
+    duplicate = len(rows_of(cin))  # the header is row 1 and the blank row keeps its number
+    assert errors_of(capsys) == [
+        f"{cin}:{duplicate}:-: duplicate row: same time_period and geography as row 3",
+        "1 problem(s) found: nothing was written",
+    ]
+    cin.write_text("\n".join(cin.read_text(encoding="utf-8").splitlines()[:-1]) + "\n", encoding="utf-8")
+    assert run(db_url, "load", cin, cla) == 0
+    out = capsys.readouterr().out
+    assert f"{cin}: note: read as semicolon-separated" in out
+    rate = benchmarks(engine)[("CIN_RATE", "2025-03", "Published (DfE)")]
+    assert rate.value == pytest.approx(1574 / 34439 * 10_000)
+
+
+def rows_of(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def test_an_ees_file_needs_a_configured_authority(db_url, engine, capsys):
