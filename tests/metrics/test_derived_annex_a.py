@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metrics import derived_annex_a as annex
 from metrics.workdays import working_days_after
@@ -106,3 +110,30 @@ def test_lac_count_and_visits_from_list_8() -> None:
     # a: long-term placement over a year old, 3 months allowed (visited 15 Dec: in time);
     # b: 6 weeks allowed (20 Jan is 44 days before): late
     assert visits == {("2021-03", "LAC_VISITS_TIMELY", "LA"): (1.0, 2.0)}
+
+
+DAY = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2021, 6, 30))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(DAY, st.integers(0, 120), st.sampled_from(["", "T1", "T2"])), min_size=1, max_size=15)
+)
+def test_shuffling_list_rows_changes_nothing(rows: list[tuple[dt.date, int, str]]) -> None:
+    starts = pd.Series(pd.to_datetime([r[0] for r in rows]))
+    frame = pd.DataFrame(
+        {
+            "child": [str(i % 5) for i in range(len(rows))],
+            "start_date": starts,
+            "authorised_date": starts + pd.to_timedelta([r[1] for r in rows], unit="D"),
+            "plan_start": starts,
+            "plan_end": (starts + pd.to_timedelta([r[1] for r in rows], unit="D")).where(starts.dt.day > 10),
+            "org": [r[2] for r in rows],
+        }
+    )
+    months = ["2020-06", "2020-12", "2021-03"]
+    shuffled = frame.sample(frac=1, random_state=11).reset_index(drop=True)
+    for definition in (annex.assessments, annex.cp_plans):
+        before = annex.by_org(frame, "LA", lambda f, d=definition: d(f, months))
+        after = annex.by_org(shuffled, "LA", lambda f, d=definition: d(f, months))
+        pd.testing.assert_frame_equal(before, after)

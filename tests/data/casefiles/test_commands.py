@@ -174,3 +174,10 @@ def test_data_book_errors_name_the_row_and_the_month_column(
         f"{book}:5:org: unknown org unit 'NOWHERE'",
     ]
     assert loads(engine).empty
+
+
+@pytest.mark.parametrize(
+    "argv", [["--year", "2019/21"], ["--year", "2019"], ["--from", "Jun-19"], ["--population", "-3"]]
+)
+def test_bad_derive_options_are_usage_errors(orgs_file: Path, argv: list[str]) -> None:
+    assert run("derive", orgs_file, *argv) == 2
