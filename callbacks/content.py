@@ -7,6 +7,7 @@ content through the per-view cache (:func:`callbacks.source.view_callback`).
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import Input, Output
 
 from callbacks import source
@@ -16,8 +17,9 @@ from layouts.compare import compare_content
 from layouts.scorecard import scorecard_content
 from layouts.trend import trend_content
 from metrics import spc, views
-from metrics.orgtree import UnknownOrg
-from metrics.report import ReportError
+from metrics.orgtree import UnknownOrg, children
+from metrics.periods import add_months
+from metrics.report import ReportError, ReportQuery, org_names, select_report
 
 COMMITTEE_HIDES = {"region": "Region", "published": "Published (DfE)"}
 """Comparator lines the committee view hides: row column -> name."""
@@ -25,13 +27,23 @@ DOMAIN_ERRORS = (ViewError, UnknownOrg, ReportError, spc.SpcError)
 
 
 def view_of(pathname: str, search: str | None) -> dict[str, str | None]:
-    return resolve_view(pathname, query_params(search), source.dataset(), source.catalogue())
+    return resolve_view(pathname, query_params(search), source.dataset(), source.catalogue(), source.series())
 
 
 def org_name(code: str | None) -> str:
-    orgs = source.dataset().orgs
-    names = orgs.drop_duplicates("code", keep="last").set_index("code")["name"]
-    return str(names.get(code, code))
+    return str(org_names(source.dataset().orgs).get(code, code))
+
+
+def scorecard_of(view: dict[str, str | None]) -> pd.DataFrame:
+    """The scorecard rows of the view's unit and period: stored report rows, arranged."""
+    org, period, month = view["org"], str(view["period"]), str(view["month"])
+    history = source.report(ReportQuery(org=org, start=add_months(month, 1 - views.SPARK_MONTHS), end=month))
+    rows = (
+        history[history["period"] == month]
+        if period == "month"
+        else source.report(ReportQuery(org=org, period=period, start=month, end=month))
+    )
+    return views.scorecard(history, rows, source.catalogue(), source.dataset().benchmarks, month)
 
 
 @source.view_callback(
@@ -42,14 +54,7 @@ def org_name(code: str | None) -> str:
 def scorecard(search: str | None, _ready: object = None):
     try:
         view = view_of("/", search)
-        card = views.scorecard(
-            source.dataset(),
-            source.catalogue(),
-            source.monthly_for(org=view["org"]),
-            view["org"],
-            view["period"],
-            view["month"],
-        )
+        card = scorecard_of(view)
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
     shown = views.exceptions_only(card) if view["only"] else card
@@ -64,18 +69,16 @@ def trend(search: str | None, _ready: object = None):
         view = view_of("/kpi", search)
         dataset, catalogue = source.dataset(), source.catalogue()
         kpi = catalogue[view["kpi"]]
-        monthly = source.monthly_for(kpi=kpi.code)  # the trend and the breakdown need no other KPI
-        rows = views.trend(
-            dataset, catalogue, monthly, kpi.code, view["org"], view["period"], view["from"], view["to"]
-        )
+        query = ReportQuery((kpi.code,), view["org"], view["from"], view["to"], str(view["period"]))
+        rows = source.report(query)
         if rows.empty:
             return components.empty_state(
                 "No figures for this choice",
                 f"There are no figures for {kpi.name} for {org_name(view['org'])} in this range.",
             )
         latest = rows["end_month"].iloc[-1]
-        breakdown = views.breakdown(dataset, catalogue, monthly, kpi.code, view["org"], latest)
-        caption = views.spc_caption(dataset, rows, kpi) if view["period"] == "month" else ""
+        breakdown = breakdown_of(kpi.code, str(view["org"]), latest)
+        caption = views.spc_caption(rows, view["from"]) if view["period"] == "month" else ""
         changes = views.process_changes_for(dataset, kpi.code, view["org"])
         hidden: tuple[str, ...] = ()
         if view["committee"]:  # only the authority, England and the statistical neighbours
@@ -104,6 +107,18 @@ def trend(search: str | None, _ready: object = None):
     )
 
 
+def breakdown_of(kpi: str, org: str, month: str) -> pd.DataFrame:
+    """The month's report row of each unit directly below ``org`` that has one."""
+    units = children(source.dataset().orgs, org, month)
+    stored = source.rows("month", orgs=units, kpis=[kpi], start=month, end=month)
+    return select_report(
+        stored,
+        source.catalogue(),
+        ReportQuery(kpis=(kpi,), start=month, end=month),
+        org_names(source.dataset().orgs),
+    )
+
+
 @source.view_callback(
     Output(ids.content("compare"), "children"), Input(ids.URL, "search"), Input(ids.ready("compare"), "data")
 )
@@ -111,14 +126,11 @@ def compare(search: str | None, _ready: object = None):
     try:
         view = view_of("/compare", search)
         kpi = source.catalogue()[view["kpi"]]
-        rows = views.comparison(
-            source.dataset(),
-            source.catalogue(),
-            source.monthly(),
-            kpi.code,
-            view["org"],
-            view["from"],
-            view["to"],
+        orgs, start, end = source.dataset().orgs, str(view["from"]), str(view["to"])
+        units = sorted({c for m in (start, end) for c in children(orgs, str(view["org"]), m)})
+        stored = source.rows("month", orgs=units, kpis=[kpi.code], start=start, end=end)
+        rows = select_report(
+            stored, source.catalogue(), ReportQuery(kpis=(kpi.code,), start=start, end=end), org_names(orgs)
         )
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))

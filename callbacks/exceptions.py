@@ -5,20 +5,19 @@ from __future__ import annotations
 from dash import Input, Output, callback
 
 from callbacks import source
-from callbacks.content import DOMAIN_ERRORS, org_name, view_of
+from callbacks.content import DOMAIN_ERRORS, org_name, scorecard_of, view_of
 from layouts import components, ids
 from layouts.exceptions import exceptions_content
-from metrics import exceptions, views
+from metrics import exceptions
+from metrics.report import ReportQuery
 
 
 def exception_report(view: dict[str, str | None]):
-    dataset, catalogue, monthly = source.dataset(), source.catalogue(), source.monthly()
-    card = views.scorecard(dataset, catalogue, monthly, view["org"], view["period"], view["month"])
+    card = scorecard_of(view)
     rows = exceptions.exception_rows(card)
-    kpis = list(rows["kpi"])
-    notes = exceptions.latest_commentary(dataset, catalogue, monthly, view["org"], kpis, view["month"])
-    captions = exceptions.captions(dataset, catalogue, monthly, view["org"], kpis, view["month"])
-    return rows, notes, captions
+    month = str(view["month"])
+    history = source.report(ReportQuery(kpis=tuple(rows["kpi"]), org=view["org"], end=month))
+    return rows, exceptions.commentary_for(rows, month), exceptions.captions(history, list(rows["kpi"]))
 
 
 @callback(

@@ -39,9 +39,9 @@ def render_page(pathname: str | None, search: str | None):
     path = pathname or "/"
     if path not in PAGE_PARAMS:
         return components.empty_state("Page not found", f"There is no page at {path}. Use the links above.")
-    dataset = source.dataset()
+    dataset, series = source.dataset(), source.series()
     set_props(ids.NOTICE, {"children": notice_banner(dataset.notice)})
-    if dataset.figures.empty and path not in ("/data", "/quality"):
+    if series.empty and path not in ("/data", "/quality"):
         return [
             html.H1(TITLES[path]),
             components.empty_state(
@@ -51,10 +51,10 @@ def render_page(pathname: str | None, search: str | None):
         ]
     catalogue = source.catalogue()
     try:
-        view = resolve_view(path, query_params(search), dataset, catalogue)
+        view = resolve_view(path, query_params(search), dataset, catalogue, series)
     except ViewError as exc:
         return [html.H1(TITLES[path]), components.error_message(f"This address cannot be shown: {exc}.")]
-    months = available_months(dataset)
+    months = available_months(series)
     kpis = [(k.code, k.name) for k in catalogue]
     if path == "/":
         return scorecard_page(

@@ -7,7 +7,7 @@ from dash import Input, Output, callback
 from callbacks import source
 from layouts import components, ids
 from layouts.quality import quality_content
-from metrics.quality import run_checks
+from metrics.quality import shown_findings
 
 
 @callback(
@@ -16,10 +16,9 @@ from metrics.quality import run_checks
     Input(ids.ready("quality"), "data"),
 )
 def quality_view(pathname: str | None, _ready: object = None):
-    dataset = source.dataset()
-    if dataset.figures.empty:  # nothing was checked: "every check passed" would mislead
+    if source.series().empty:  # nothing was checked: "every check passed" would mislead
         return components.empty_state(
             "No figures loaded yet",
             "The checks run after every load: load figures with python -m data load FILE.",
         )
-    return quality_content(run_checks(dataset, source.catalogue(), source.monthly()))
+    return quality_content(shown_findings(source.current_findings(), source.catalogue()))

@@ -1,21 +1,21 @@
-"""Where callbacks get their data: the database read once per load, cached per process.
+"""Where callbacks get their data: slices of the stored report, read by indexed queries.
 
-The cache key is the newest load (id, time, checksum), so a new load is seen on the next
-request and nothing stale is ever shown; between loads every page is served from memory.
-Two flask-caching stores: ``cache`` for the load's data (dataset, monthly figures, slices of
-them by unit or KPI) and ``views`` for pages' content per URL query (:func:`view_callback`).
-Both are emptied when a process first sees a new load.
+Nothing is computed here: the loader computed the report once per load and stored it
+(``data.report_store``). A web process holds only the small context every page needs (units,
+targets, benchmarks, process changes, the series summary) and the report slices of the views
+being served, cached per data version. The cache key is the stored report's version, so a new
+load is seen on the next request and nothing stale is ever shown.
+Two flask-caching stores: ``cache`` for reads (bounded, ``READS_KEPT``) and ``views`` for pages'
+content per URL query (:func:`view_callback`). Both are emptied when a process first sees a new
+version.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
-import gc
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,15 +27,17 @@ from flask_caching import Cache
 from plotly.io.json import to_json_plotly
 
 from data.engine import NoDatabase, make_engine
-from data.queries import newest_load, read_dataset, read_loads
+from data.findings import read_current_findings
+from data.queries import read_dataset, read_loads
+from data.report_store import read_report, read_rows, read_series, report_version
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.orgtree import root
-from metrics.report import Dataset, ReportQuery, figures_report, monthly_figures
+from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery
 
-cache = Cache()  # the newest load's data: dataset, monthly figures and their slices
+cache = Cache()  # reads of the current version: the context, series and report slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
 EXTENSION = "dashboard_source"
 VIEWS_KEPT = 64  # per process; 0.5 to 0.8 MB each (at most about 50 MB); the oldest go first
+READS_KEPT = 256  # report slices per process: a scorecard's is about 600 rows
 
 
 class InProcess(BaseSerializer):
@@ -56,9 +58,9 @@ CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CAC
 
 def init_caches(server: Any, config: dict | None = None) -> None:
     """Both caches with ``config`` (default :data:`CACHE_CONFIG`; ``{"CACHE_TYPE": "NullCache"}``
-    turns caching off); the pages' store holds at most :data:`VIEWS_KEPT` entries."""
+    turns caching off); each holds a bounded number of entries."""
     config = config or CACHE_CONFIG
-    cache.init_app(server, config=config)
+    cache.init_app(server, config={**config, "CACHE_THRESHOLD": READS_KEPT})
     views.init_app(server, config={**config, "CACHE_THRESHOLD": VIEWS_KEPT})
 
 
@@ -86,17 +88,17 @@ def catalogue() -> Catalogue:
 
 
 def version() -> str:
-    """Identifies the data as it stands: changes with every load. Read once per request, so a
-    load that commits while a request runs cannot give it figures of one load and targets or
-    names of another."""
+    """Identifies the stored report as it stands: changes with every load. Read once per
+    request, so a load that commits while a request runs cannot give it figures of one load and
+    targets or names of another."""
     if "data_version" not in g:
         try:
-            g.data_version = newest_load(source().engine)
+            g.data_version = report_version(source().engine)
         except NoDatabase:
             g.data_version = "no database"
         here = source()
         if here.seen != g.data_version:
-            if here.seen is not None:  # the old load's dataset, monthly figures, pages: free them
+            if here.seen is not None:  # the old version's reads and pages: free them
                 cache.clear()
                 views.clear()
             here.seen = g.data_version
@@ -104,61 +106,77 @@ def version() -> str:
 
 
 @cache.memoize()
-def _dataset(url: str, stamp: str) -> Dataset:
+def _context(url: str, stamp: str) -> Dataset:
     if stamp == "no database":
         return Dataset()
-    return read_dataset(source().engine)
+    return read_dataset(source().engine, figures=False, revisions=False)
 
 
 @cache.memoize()
-def _monthly(url: str, stamp: str) -> pd.DataFrame:
-    monthly = monthly_figures(_dataset(url, stamp), catalogue())
-    release_memory()
-    return monthly
-
-
-def release_memory() -> None:
-    """Give the heap freed by a rebuild (the old load's figures, the roll-up's intermediate
-    frames) back to the operating system. glibc keeps it otherwise: a worker's memory grew by
-    about 13% after the first new load (then stayed there), measured by bench/soak.py."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+def _series(url: str, stamp: str) -> pd.DataFrame:
+    if stamp == "no database":
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SERIES_COLUMNS})
+    return read_series(source().engine)
 
 
 @cache.memoize()
-def _monthly_part(url: str, stamp: str, org: str | None, kpi: str | None) -> pd.DataFrame:
-    rows = _monthly(url, stamp)
-    if org is not None and not rows.empty:
-        rows = rows[rows["org"] == org]
-    if kpi is not None and not rows.empty:
-        rows = rows[rows["kpi"] == kpi]
-    return rows
+def _report(url: str, stamp: str, query: ReportQuery) -> pd.DataFrame:
+    return read_report(source().engine, query, catalogue())
+
+
+@cache.memoize()
+def _rows(
+    url: str,
+    stamp: str,
+    kind: str,
+    orgs: tuple[str, ...] | None,
+    kpis: tuple[str, ...] | None,
+    start: str | None,
+    end: str | None,
+) -> pd.DataFrame:
+    return read_rows(source().engine, kind, orgs=orgs, kpis=kpis, start=start, end=end)
 
 
 def dataset() -> Dataset:
-    return _dataset(source().url, version())
+    """The context every page needs: units, targets, benchmarks, process changes and the demo
+    label (no figures: those come from the report)."""
+    return _context(source().url, version())
 
 
-def monthly() -> pd.DataFrame:
-    """Monthly figures of every KPI for every unit (own or rolled up), computed once per load."""
-    return _monthly(source().url, version())
-
-
-def monthly_for(org: str | None = None, kpi: str | None = None) -> pd.DataFrame:
-    """The rows of :func:`monthly` for one unit or one KPI, cached per load: a report for that
-    unit or KPI gives the same answer from them without searching every unit's figures."""
-    return _monthly_part(source().url, version(), org, kpi)
+def series() -> pd.DataFrame:
+    """The report's series summary: each KPI x unit's first and latest month."""
+    return _series(source().url, version())
 
 
 def report(query: ReportQuery) -> pd.DataFrame:
     """Report rows for one unit (export columns): what every page and download shows."""
-    return figures_report(dataset(), catalogue(), query, monthly_for(org=query.org or _root()))
+    return _report(source().url, version(), query)
 
 
-def _root() -> str | None:
-    orgs = dataset().orgs
-    return root(orgs) if not orgs.empty else None
+def rows(
+    kind: str,
+    *,
+    orgs: Sequence[str] | None = None,
+    kpis: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> pd.DataFrame:
+    """Stored report rows of several units at once (for grids, breakdowns and comparisons)."""
+    return _rows(source().url, version(), kind, _tuple(orgs), _tuple(kpis), start, end)
+
+
+def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
+
+
+@cache.memoize()
+def _current_findings(url: str, stamp: str) -> pd.DataFrame:
+    return read_current_findings(source().engine)
+
+
+def current_findings() -> pd.DataFrame:
+    """What the latest load's data-quality checks found (stored by that load)."""
+    return _current_findings(source().url, version())
 
 
 def loads() -> pd.DataFrame:

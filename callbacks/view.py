@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
+import pandas as pd
+
 from metrics.catalogue import Catalogue
+from metrics.errors import UserError
 from metrics.orgtree import root
-from metrics.periods import PERIOD_KINDS, add_months, parse_month
+from metrics.periods import PERIOD_KINDS, add_months
+from metrics.query import parse_month_param
 from metrics.report import Dataset
 from metrics.views import busiest_parent, latest_month
 
@@ -27,7 +31,7 @@ TREND_YEARS = 3
 MAX_QUERY = 2_000
 
 
-class ViewError(ValueError):
+class ViewError(UserError):
     """A URL asking for something that does not exist (the message says what)."""
 
 
@@ -58,22 +62,23 @@ def raw_value(name: str, value: object) -> str | None:
 
 
 def resolve_view(
-    page: str, params: dict[str, str], dataset: Dataset, catalogue: Catalogue
+    page: str, params: dict[str, str], dataset: Dataset, catalogue: Catalogue, series: pd.DataFrame
 ) -> dict[str, str | None]:
-    """Every parameter of the page, defaults filled, values checked against the data."""
+    """Every parameter of the page, defaults filled, values checked against the data
+    (``series``: the report's series summary, which says what was loaded)."""
     names = PAGE_PARAMS.get(page, ())
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise ViewError(f"the address has a setting this page does not use: {unknown[0]!r}")
     view: dict[str, str | None] = {n: params.get(n) for n in names}
-    latest = latest_month(dataset) or ""
+    latest = latest_month(series) or ""
     codes = set(dataset.orgs["code"]) if not dataset.orgs.empty else set()
     if "kpi" in view:
-        view["kpi"] = view["kpi"] or _default_kpi(dataset, catalogue, page)
+        view["kpi"] = view["kpi"] or _default_kpi(series, dataset.orgs, catalogue, page)
         if view["kpi"] not in catalogue:
             raise ViewError(f"there is no indicator with the code {view['kpi']!r}")
     if "org" in view:
-        default = busiest_parent(dataset, view["kpi"] or "") if page == "/compare" else None
+        default = busiest_parent(series, dataset.orgs, view["kpi"] or "") if page == "/compare" else None
         view["org"] = view["org"] or default or (root(dataset.orgs) if codes else None)
         if view["org"] and view["org"] not in codes:
             raise ViewError(f"there is no unit with the code {view['org']!r}")
@@ -98,22 +103,23 @@ def resolve_view(
 
 
 def _month(raw: str | None, name: str) -> str | None:
+    """The same rule and message as every other query (:func:`metrics.query.parse_month_param`)."""
     if not raw:
         return None
-    month = parse_month(raw)
-    if month is None or len(raw) != 7:
-        raise ViewError(f"{name} must be a month written YYYY-MM, not {raw!r}")
+    month, problem = parse_month_param(name, raw)
+    if problem is not None:
+        raise ViewError(str(problem))
     return month
 
 
-def _default_kpi(dataset: Dataset, catalogue: Catalogue, page: str) -> str:
+def _default_kpi(series: pd.DataFrame, orgs: pd.DataFrame, catalogue: Catalogue, page: str) -> str:
     """The first KPI with figures (on the comparison page: with a target and loaded for teams)."""
-    figures = dataset.figures
-    if page == "/compare" and not figures.empty:
-        below_root = figures[figures["org"] != root(dataset.orgs)]
+    own = series[series["own"].astype(bool)] if not series.empty else series
+    if page == "/compare" and not own.empty:
+        below_root = own[own["org"] != root(orgs)]
         units = below_root.groupby("kpi")["org"].nunique()
         targeted = [k.code for k in catalogue if k.polarity != "none" and k.code in units.index]
         if targeted:
             return max(targeted, key=lambda code: (units[code], -targeted.index(code)))
-    loaded = set(figures["kpi"]) if not figures.empty else set()
+    loaded = set(series["kpi"]) if not series.empty else set()
     return next((k.code for k in catalogue if k.code in loaded), next(iter(catalogue)).code)

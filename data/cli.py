@@ -15,33 +15,28 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data import authority
+from data import authority, report_store
 from data.backup import BackupError, backup_database
 from data.casefiles import commands as casefiles
-from data.engine import NoDatabase, default_url, make_engine
+from data.engine import NoDatabase, default_url, make_engine, sqlite_path
 from data.export import export_csv
 from data.findings import read_findings
 from data.load import load_files
 from data.problems import InvalidInput
 from data.queries import read_dataset, read_loads
+from data.report_store import read_report
+from data.settings import DEMO_LABEL_KEY, get_setting
 from metrics.catalogue import load_catalogue
-from metrics.orgtree import UnknownOrg
-from metrics.periods import PERIOD_KINDS, parse_month
+from metrics.errors import UserError
+from metrics.periods import PERIOD_KINDS
 from metrics.quality import has_errors, run_checks
-from metrics.report import ReportError, ReportQuery, figures_report, monthly_figures
+from metrics.query import parse_query
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
     """A command line that does not make sense (exit status 2)."""
-
-
-def _month(text: str) -> str:
-    month = parse_month(text)
-    if month is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)")
-    return month
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write figures as CSV", description="write figures as CSV")
     export.add_argument("--kpi", action="append", help="KPI code (repeat for several; default: all)")
     export.add_argument("--org", help="org unit code (default: the authority)")
-    export.add_argument("--from", dest="start", type=_month, metavar="YYYY-MM")
-    export.add_argument("--to", dest="end", type=_month, metavar="YYYY-MM")
-    export.add_argument("--period", choices=PERIOD_KINDS, default="month")
+    export.add_argument("--from", dest="start", metavar="YYYY-MM")
+    export.add_argument("--to", dest="end", metavar="YYYY-MM")
+    export.add_argument("--period", metavar="|".join(PERIOD_KINDS), default="month")
     export.add_argument("--out", type=Path, help="output file (default: standard output)")
     export.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     history = commands.add_parser(
@@ -88,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--la", metavar="CODE", help="new (E06000019) or old (884) LA code")
     config.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="recompute the stored report from the figures (after a catalogue or rule change)",
+        description="recompute the whole stored report (every unit, KPI and period) in one transaction",
+    )
+    rebuild.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="(re)build the bundled demo database")
     demo.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
@@ -110,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found: nothing was written", file=sys.stderr)
         return EXIT_INVALID
-    except (UsageError, ReportError, UnknownOrg, BackupError, NoDatabase) as exc:
+    except (UsageError, UserError, BackupError, NoDatabase) as exc:
         print(f"python -m data {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except sa.exc.OperationalError as exc:
@@ -163,16 +164,12 @@ def cmd_validate(args: argparse.Namespace, url: str) -> int:
 
 
 def cmd_export(args: argparse.Namespace, url: str) -> int:
-    query = ReportQuery(
-        kpis=tuple(args.kpi) if args.kpi else None,
-        org=args.org,
-        start=args.start,
-        end=args.end,
-        period=args.period,
-    )
-    dataset = read_dataset(make_engine(url, read_only=True))
-    rows = figures_report(dataset, load_catalogue(), query)
-    text = export_csv(rows, dataset.notice)
+    asked = {"kpi": args.kpi, "org": args.org, "from": args.start, "to": args.end, "period": args.period}
+    query, _ = parse_query({k: v for k, v in asked.items() if v is not None}, load_catalogue())
+    engine = make_engine(url, read_only=True)
+    with engine.connect() as conn:  # one transaction: the rows and the label of one load
+        rows = read_report(conn, query)
+        text = export_csv(rows, get_setting(conn, DEMO_LABEL_KEY))
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:
@@ -214,9 +211,11 @@ def finding_lines(findings: pd.DataFrame) -> list[str]:
 
 def cmd_check(args: argparse.Namespace, url: str) -> int:
     """Every current finding, one per line; exit 1 when any is an error."""
-    dataset = read_dataset(make_engine(url, read_only=True))
     catalogue = load_catalogue()
-    findings = run_checks(dataset, catalogue, monthly_figures(dataset, catalogue))
+    with make_engine(url, read_only=True).connect() as conn:
+        dataset = read_dataset(conn)
+        monthly = report_store.read_rows(conn, "month")
+    findings = run_checks(dataset, catalogue, monthly)
     for line in finding_lines(findings):
         print(line)
     counts = findings["severity"].value_counts()
@@ -226,6 +225,25 @@ def cmd_check(args: argparse.Namespace, url: str) -> int:
         file=sys.stderr,
     )
     return EXIT_INVALID if has_errors(findings) else EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace, url: str) -> int:
+    from data.migrate import ensure_schema
+
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite" and not _sqlite_exists(url):
+        raise NoDatabase(f"no database at {url}")
+    catalogue = load_catalogue()
+    with engine.begin() as conn:
+        ensure_schema(conn, catalogue)
+        rows = report_store.rebuild(conn, catalogue)
+    print(f"report rebuilt: {rows:,} rows")
+    return EXIT_OK
+
+
+def _sqlite_exists(url: str) -> bool:
+    path = sqlite_path(url)
+    return path is None or path.exists()
 
 
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
@@ -272,6 +290,7 @@ COMMANDS = {
     "export": cmd_export,
     "history": cmd_history,
     "check": cmd_check,
+    "rebuild": cmd_rebuild,
     "demo": cmd_demo,
     "backup": cmd_backup,
     "config": cmd_config,

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 
 from data import schema
 from data.queries import Source, read_dataset, read_orgs, read_revisions
+from data.report_store import read_rows
 from metrics.catalogue import Catalogue
 from metrics.quality import QualityOptions, finding_keys, run_checks
-from metrics.report import Dataset, monthly_figures
+from metrics.report import Dataset
 
 STORED_COLUMNS = ["load_id", "check", "severity", "kpi", "org", "period", "message"]
 # After a load, every check runs when the database holds at most this many current figures
@@ -83,11 +84,45 @@ def check_and_record(
         )
     else:
         dataset = read_dataset(conn)
-        monthly = monthly_figures(dataset, catalogue)
+        monthly = read_rows(conn, "month")  # the report this load just stored: its limits
     findings = run_checks(
         dataset, catalogue, monthly, today_month=today_month, options=options or QualityOptions()
     )
-    return Recorded(record_findings(conn, load_id, findings), note)
+    recorded = Recorded(record_findings(conn, load_id, findings), note)
+    _replace_current(conn, findings, only_checks=("revised",) if note else None)
+    return recorded
+
+
+def _replace_current(
+    conn: sa.Connection, findings: pd.DataFrame, only_checks: tuple[str, ...] | None
+) -> None:
+    """Make ``findings`` the current ones (of ``only_checks``, when the checks were cut short),
+    each with the load that first recorded it."""
+    t = schema.current_findings
+    conn.execute(t.delete() if only_checks is None else t.delete().where(t.c.check.in_(only_checks)))
+    if findings.empty:
+        return
+    stored = read_findings(conn)
+    first = dict(zip(finding_keys(stored), stored["load_id"], strict=True))
+    columns = STORED_COLUMNS[1:]
+    values = findings[columns].fillna("").astype(str)
+    rows = [
+        {"load_id": first.get(key), **dict(zip(columns, row, strict=True))}
+        for key, row in zip(finding_keys(findings), values.itertuples(index=False, name=None), strict=True)
+    ]
+    conn.execute(t.insert(), rows)
+
+
+def read_current_findings(source: Source) -> pd.DataFrame:
+    """The findings that hold after the latest load, as that load's checks found them."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_current_findings(conn)
+    if not sa.inspect(source).has_table("current_findings"):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in STORED_COLUMNS})
+    t = schema.current_findings
+    result = source.execute(sa.select(*(t.c[c] for c in STORED_COLUMNS)).order_by(t.c.id))
+    return pd.DataFrame(result.fetchall(), columns=STORED_COLUMNS)
 
 
 def read_findings(source: Source, load_id: int | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from data import chunked, ees_load, schema
+from data import chunked, ees_load, report_store, schema
 from data.casefiles.batch import CaseFiles, Options
 from data.casefiles.commands import load_case_files
 from data.findings import check_and_record
@@ -116,12 +116,20 @@ def finish_load(
     """The end of every write, inside its transaction: every writer (files, the browser, scripts)
     calls this once after writing facts, so what is derived from the facts follows them.
 
-    Run the data-quality checks on the database as loaded; record what is new against the
-    command's last load (a command that changed nothing caused nothing). A note on the checks
-    (cut short on a very large database) goes on that load and its summary."""
+    First the stored report of every KPI the command touched is rebuilt (all of it when the
+    report was built with other rules or another catalogue); then the data-quality checks run on
+    the database as loaded and what they found new is recorded against the command's last load
+    (a command that changed nothing caused nothing). A note on the checks (cut short on a very
+    large database) goes on that load and its summary."""
     load_ids = [s.load_id for s in summaries if s.load_id is not None]
     if not load_ids:
+        if not report_store.is_current(conn, catalogue):
+            report_store.rebuild(conn, catalogue)
         return summaries
+    if report_store.is_current(conn, catalogue):
+        report_store.rebuild(conn, catalogue, report_store.touched_kpis(conn, load_ids, catalogue))
+    else:
+        report_store.rebuild(conn, catalogue)
     last = max(load_ids)
     note = check_and_record(conn, last, catalogue, today_month=month).note
     if not note:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from data import schema
+from data import report_store, schema
 from data.settings import set_setting
 from metrics.catalogue import Catalogue, load_catalogue
 
@@ -61,7 +61,10 @@ def ensure_schema(conn: sa.Connection, catalogue: Catalogue | None = None) -> in
                 STEPS[step](conn)
         schema.metadata.create_all(conn)  # tables added since, if any
     set_setting(conn, "schema_version", str(schema.SCHEMA_VERSION))
-    _sync_kpis(conn, catalogue or load_catalogue())
+    catalogue = catalogue or load_catalogue()
+    _sync_kpis(conn, catalogue)
+    if 0 < version < 4:  # version 4 stores the report: build it for the data already there
+        report_store.rebuild(conn, catalogue)
     return schema.SCHEMA_VERSION
 
 

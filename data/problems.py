@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from metrics.errors import UserError
+
 WHOLE_FILE = "-"
 
 
@@ -22,7 +24,7 @@ class Problem:
         return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-class InvalidInput(ValueError):
+class InvalidInput(UserError):
     """Input that cannot be loaded; carries every problem found, in file and row order."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -6,7 +6,7 @@ history is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 import sqlalchemy as sa
@@ -43,6 +43,34 @@ def read_figures(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFr
         query = query.where(t.c.kpi.in_(list(kpis)))
     frame = _frame(source, query)
     return frame.astype({"numerator": float, "denominator": float, "value": float})
+
+
+DATASET_COLUMNS = ["period", "kpi", "org", "numerator", "denominator", "value", "commentary"]
+DATASET_CHUNK = 50_000
+
+
+def iter_figures(engine: sa.Engine, chunk: int = DATASET_CHUNK) -> Iterator[pd.DataFrame]:
+    """Every current figure in the figures input's columns, ordered by period, KPI and unit, in
+    frames of ``chunk`` rows read inside one transaction (a consistent whole, bounded memory).
+    Yields one empty frame when there is none, so a download still has its header."""
+    t = schema.figures
+    query = (
+        sa.select(*(t.c[c] for c in DATASET_COLUMNS))
+        .where(t.c.is_current == sa.true())
+        .order_by(t.c.period, t.c.kpi, t.c.org)
+    )
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("figures"):
+            yield pd.DataFrame({c: pd.Series(dtype=object) for c in DATASET_COLUMNS})
+            return
+        result = conn.execution_options(yield_per=chunk).execute(query)
+        sent = False
+        for rows in result.partitions():
+            frame = pd.DataFrame(rows, columns=DATASET_COLUMNS)
+            sent = True
+            yield frame.astype({"numerator": float, "denominator": float, "value": float})
+        if not sent:
+            yield pd.DataFrame({c: pd.Series(dtype=object) for c in DATASET_COLUMNS})
 
 
 def read_targets(source: Source) -> pd.DataFrame:
@@ -97,21 +125,26 @@ def read_revisions(source: Source, kpis: Iterable[str] | None = None) -> pd.Data
     return frame.astype({f"{c}_{w}": float for c in values for w in ("before", "after")})
 
 
-def read_dataset(source: Source, kpis: Iterable[str] | None = None) -> Dataset:
-    """Everything a report needs, read in one transaction so the numbers are consistent."""
+def read_dataset(
+    source: Source, kpis: Iterable[str] | None = None, *, figures: bool = True, revisions: bool = True
+) -> Dataset:
+    """Everything a report needs, read in one transaction so the numbers are consistent.
+
+    ``figures``: the current figures (the web process reads the stored report instead);
+    ``revisions``: every revision of a figure, which the data-quality checks need."""
     if isinstance(source, sa.Engine):
         with source.connect() as conn:
-            return read_dataset(conn, kpis)
+            return read_dataset(conn, kpis, figures=figures, revisions=revisions)
     if not sa.inspect(source).has_table("settings"):
         return Dataset()
     return Dataset(
-        figures=read_figures(source, kpis),
+        **({"figures": read_figures(source, kpis)} if figures else {}),
         orgs=read_orgs(source),
         targets=read_targets(source),
         benchmarks=read_benchmarks(source, kpis),
         process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
-        revisions=read_revisions(source, kpis),
+        **({"revisions": read_revisions(source, kpis)} if revisions else {}),
     )
 
 

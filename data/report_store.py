@@ -1,20 +1,187 @@
-"""The report as readers get it: rows in the export columns for one unit, by query.
+"""The stored report: built once per load, in the load's transaction; read by every reader.
 
-Every reader (pages, downloads, ``/api/figures.csv``, ``python -m data export``, the committee
-pack) asks here, so they cannot disagree.
+``rebuild`` recomputes the report rows (``metrics.report.build_report``) of the KPIs a write
+touched and replaces them, so a reader sees the old report or the new one, never a mix.
+``read_report`` and ``read_rows`` are the only way pages, downloads, ``/api/figures.csv``,
+``python -m data export``, the data-quality checks and the committee pack get a number.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from data.queries import Source, read_dataset
+import pandas as pd
+import sqlalchemy as sa
+
+from data import schema
+from data.queries import Source, _frame, read_dataset, read_orgs
+from data.revisions import bulk_insert
+from data.settings import get_setting, set_setting
+from metrics import catalogue as catalogue_module
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.report import ReportQuery, figures_report
+from metrics.orgtree import UnknownOrg, root
+from metrics.periods import period_start
+from metrics.report import (
+    RULES_VERSION,
+    SERIES_COLUMNS,
+    STORED_COLUMNS,
+    ReportError,
+    ReportQuery,
+    build_report,
+    org_names,
+    select_report,
+    series_summary,
+)
+
+VERSION_KEY = "report_version"
+RULES_KEY = "report_rules"
+BATCH_FIGURES = 250_000
+"""KPIs are rebuilt in batches of about this many current figures, so memory stays bounded."""
+
+
+def rules_stamp(catalogue: Catalogue) -> str:
+    """What the stored report was computed with: the rules' version and the catalogue file."""
+    text = Path(catalogue_module.__file__).with_name("kpis.toml").read_bytes()
+    codes = ",".join(k.code for k in catalogue).encode()
+    return f"{RULES_VERSION}:{hashlib.sha256(text + codes).hexdigest()[:16]}"
+
+
+def is_current(conn: sa.Connection, catalogue: Catalogue) -> bool:
+    """True when the stored report was built with this program's rules and catalogue."""
+    return get_setting(conn, RULES_KEY) == rules_stamp(catalogue)
+
+
+def rebuild(conn: sa.Connection, catalogue: Catalogue, kpis: Iterable[str] | None = None) -> int:
+    """Recompute the stored report for ``kpis`` (None: every KPI) in this transaction; rows written."""
+    wanted = None if kpis is None else set(kpis)
+    codes = [k.code for k in catalogue if wanted is None or k.code in wanted]
+    if wanted is None:  # KPIs dropped from the catalogue leave nothing behind
+        conn.execute(schema.report.delete())
+        conn.execute(schema.report_series.delete())
+    written = 0
+    for batch in _batches(conn, codes):
+        dataset = read_dataset(conn, batch, revisions=False)
+        rows = build_report(dataset, catalogue)
+        series = series_summary(rows, dataset.figures)
+        if wanted is not None:
+            conn.execute(schema.report.delete().where(schema.report.c.kpi.in_(batch)))
+            conn.execute(schema.report_series.delete().where(schema.report_series.c.kpi.in_(batch)))
+        bulk_insert(conn, schema.report, rows[STORED_COLUMNS], None)
+        bulk_insert(conn, schema.report_series, series[SERIES_COLUMNS], None)
+        written += len(rows)
+    set_setting(conn, VERSION_KEY, uuid.uuid4().hex)
+    set_setting(conn, RULES_KEY, rules_stamp(catalogue))
+    return written
+
+
+def _batches(conn: sa.Connection, codes: Sequence[str]) -> list[list[str]]:
+    """KPI codes in groups of about ``BATCH_FIGURES`` current figures."""
+    f = schema.figures
+    counts: dict[str, int] = dict(
+        conn.execute(
+            sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true()).group_by(f.c.kpi)
+        ).all()
+    )
+    batches: list[list[str]] = [[]]
+    size = 0
+    for code in codes:
+        count = int(counts.get(code, 0))
+        if batches[-1] and size + count > BATCH_FIGURES:
+            batches.append([])
+            size = 0
+        batches[-1].append(code)
+        size += count
+    return [b for b in batches if b]
+
+
+def touched_kpis(conn: sa.Connection, load_ids: Sequence[int], catalogue: Catalogue) -> set[str]:
+    """The KPIs whose report rows the loads ``load_ids`` may have changed: the KPIs of every row
+    they added or superseded; every KPI when they changed the org tree or a ``*`` process change."""
+    everything = {k.code for k in catalogue}
+    if not load_ids:
+        return set()
+    orgs = schema.org_units
+    changed_tree = conn.execute(
+        sa.select(orgs.c.id).where(orgs.c.load_id.in_(load_ids) | orgs.c.superseded_by.in_(load_ids)).limit(1)
+    ).first()
+    if changed_tree:
+        return everything
+    found: set[str] = set()
+    for table in (schema.figures, schema.targets, schema.benchmarks, schema.process_changes):
+        hit = table.c.load_id.in_(load_ids) | table.c.superseded_by.in_(load_ids)
+        found |= {str(code) for code in conn.execute(sa.select(table.c.kpi).where(hit).distinct()).scalars()}
+    return everything if "*" in found else found & everything
+
+
+def report_version(source: Source) -> str:
+    """Changes whenever the stored report does: a cache key for everything read from it."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return report_version(conn)
+    if not sa.inspect(source).has_table("settings"):
+        return "empty"
+    return get_setting(source, VERSION_KEY, "empty")
+
+
+def read_rows(
+    source: Source,
+    kind: str,
+    *,
+    orgs: Sequence[str] | None = None,
+    kpis: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> pd.DataFrame:
+    """Stored report rows (:data:`STORED_COLUMNS`) of one period kind, by indexed query: rows as
+    at ``end`` or before, from the first month of the period containing ``start``."""
+    t = schema.report
+    query = sa.select(*(t.c[c] for c in STORED_COLUMNS)).where(t.c.kind == kind)
+    if orgs is not None:
+        query = query.where(t.c.org.in_(list(orgs)))
+    if kpis is not None:
+        query = query.where(t.c.kpi.in_(list(kpis)))
+    if start:
+        query = query.where(t.c.as_at >= period_start(start, kind))
+    if end:
+        query = query.where(t.c.as_at <= end)
+    frame = _frame(source, query)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in STORED_COLUMNS})
+    numbers = ["numerator", "denominator", "value", "target", "tolerance", "months", "spc_mean"]
+    numbers += ["spc_lower", "spc_upper", "spc_segment", "england", "region", "neighbours", "published"]
+    return frame.astype(dict.fromkeys(numbers, float) | {"closing": bool})
+
+
+def read_series(source: Source) -> pd.DataFrame:
+    """Every KPI x unit series in the report: first and latest month, own figures or rolled up."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_series(conn)
+    t = schema.report_series
+    if not sa.inspect(source).has_table("report_series"):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SERIES_COLUMNS})
+    frame = _frame(source, sa.select(*(t.c[c] for c in SERIES_COLUMNS)).order_by(t.c.kpi, t.c.org))
+    return frame.astype({"own": bool}) if not frame.empty else frame
 
 
 def read_report(source: Source, query: ReportQuery, catalogue: Catalogue | None = None) -> pd.DataFrame:
-    """The report rows for ``query`` (one unit; the authority when ``query.org`` is None)."""
+    """The export rows for ``query`` (one unit; the authority when ``query.org`` is None)."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_report(conn, query, catalogue)
     catalogue = catalogue or load_catalogue()
-    dataset = read_dataset(source, query.kpis)
-    return figures_report(dataset, catalogue, query)
+    query.check(catalogue)
+    inspector = sa.inspect(source)
+    orgs = read_orgs(source) if inspector.has_table("org_units") else pd.DataFrame()
+    if orgs.empty:
+        return select_report(pd.DataFrame(columns=STORED_COLUMNS), catalogue, query)
+    if not inspector.has_table("report"):
+        raise ReportError("this database has no stored report yet: run 'python -m data rebuild'")
+    org = query.org or root(orgs)
+    if org not in set(orgs["code"]):
+        raise UnknownOrg(org)
+    rows = read_rows(source, query.period, orgs=[org], kpis=query.kpis, start=query.start, end=query.end)
+    return select_report(rows, catalogue, query.with_org(org), org_names(orgs))

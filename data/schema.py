@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -146,6 +146,54 @@ findings = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
 )
 sa.Index("ix_findings_load", findings.c.load_id)
+
+# Version 4: the findings that hold for the data as it stands after the latest load, each with
+# the load that first found it; replaced by every load (what the Data quality page shows).
+current_findings = sa.Table(
+    "current_findings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=True),
+    sa.Column("check", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("kpi", sa.String(64), nullable=False),
+    sa.Column("org", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False, server_default=""),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+# Version 4: the report, computed once per load from the facts (metrics.report.build_report) and
+# stored; every reader selects from it. Not a fact table: a load replaces the rows of every KPI it
+# touched, in its transaction. Names are joined when read; ``as_at`` is the export's end_month.
+_TEXT = {"kind": 8, "as_at": 7, "period": 16, "kpi": 64, "org": 64, "rag": 8, "direction": 8}
+_TEXT |= {"spc_signal": 16, "variation": 24, "assurance": 24, "spc_provisional": 4, "spc_rule": 16}
+_TEXT |= {"spc_since": 7, "spc_from": 7, "spc_to": 7, "spc_moved": 7}
+_NUMBERS = ["numerator", "denominator", "value", "target", "tolerance", "months", "spc_mean", "spc_lower"]
+_NUMBERS += ["spc_upper", "spc_segment", "england", "region", "neighbours", "published"]
+report = sa.Table(
+    "report",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(
+        sa.Column(name, sa.String(size), nullable=name not in ("kind", "as_at", "period", "kpi", "org"))
+        for name, size in _TEXT.items()
+    ),
+    sa.Column("closing", sa.Boolean, nullable=False),
+    *(sa.Column(name, sa.Float, nullable=True) for name in _NUMBERS),
+    sa.Column("commentary", sa.Text, nullable=True),
+)
+sa.Index("ix_report_org_kind_kpi_as_at", report.c.org, report.c.kind, report.c.kpi, report.c.as_at)
+sa.Index("ix_report_kpi", report.c.kpi)
+
+report_series = sa.Table(
+    "report_series",
+    metadata,
+    sa.Column("kpi", sa.String(64), primary_key=True),
+    sa.Column("org", sa.String(64), primary_key=True),
+    sa.Column("first_month", sa.String(7), nullable=False),
+    sa.Column("latest_month", sa.String(7), nullable=False),
+    sa.Column("own", sa.Boolean, nullable=False),
+)
 
 FACT_TABLES = {
     "orgs": org_units,

@@ -28,7 +28,7 @@ def ratio_value(numerator: pd.Series, denominator: pd.Series, factor: pd.Series)
     return out.astype(float)
 
 
-def _finish(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+def finish_ratios(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Recompute ratio values from summed numerators and denominators."""
     factors = frame["kpi"].map(kpi_attributes(catalogue, "factor")).astype(float)
     is_ratio = frame["kpi"].map(kpi_attributes(catalogue, "is_ratio")).astype(bool)
@@ -40,7 +40,7 @@ def _finish(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
 
 def roll_up(figures: pd.DataFrame, tree: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Monthly figures for every unit: its own where loaded, else its children's combined."""
-    resolved = _finish(figures[FIGURE_COLUMNS].copy(), catalogue)
+    resolved = finish_ratios(figures[FIGURE_COLUMNS].copy(), catalogue)
     if resolved.empty or tree.empty:
         return resolved
     # notes carry the unit a comment came from, once, however far up they roll
@@ -60,7 +60,7 @@ def roll_up(figures: pd.DataFrame, tree: pd.DataFrame, catalogue: Catalogue) -> 
         key = ["kpi", "org", "period"]
         have = pd.MultiIndex.from_frame(resolved[key])
         new = sums[~pd.MultiIndex.from_frame(sums[key]).isin(have)]
-        resolved = pd.concat([resolved, _finish(new, catalogue)], ignore_index=True)
+        resolved = pd.concat([resolved, finish_ratios(new, catalogue)], ignore_index=True)
     return resolved[FIGURE_COLUMNS]
 
 
@@ -87,7 +87,7 @@ def over_time(monthly: pd.DataFrame, kind: str, catalogue: Catalogue) -> pd.Data
     noted = frame[(rule == "sum") & frame["commentary"].notna()]
     summed["commentary"] = noted.groupby(group, sort=False)["commentary"].agg("; ".join).reindex(summed.index)
     summed = summed.reset_index()
-    summed = _finish(summed, catalogue)
+    summed = finish_ratios(summed, catalogue)
     out = pd.concat([latest, summed], ignore_index=True)
     out["end_month"] = out["period"]
     out["period"] = out["label"]
@@ -102,6 +102,6 @@ def _year_to_date(frame: pd.DataFrame, rule: pd.Series, catalogue: Catalogue) ->
         frame.loc[flows, column] = group[column].cumsum()
     frame["months"] = frame.groupby(["kpi", "org", "fy"]).cumcount() + 1
     frame.loc[~flows, "months"] = 1
-    frame = _finish(frame, catalogue)
+    frame = finish_ratios(frame, catalogue)
     frame["period"] = frame["period"] + " YTD"
     return frame[PERIOD_COLUMNS]

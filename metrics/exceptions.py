@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.catalogue import Catalogue
-from metrics.report import Dataset, ReportQuery, figures_report
 from metrics.views import spc_caption
 
 RAG_WEIGHT = {"red": 4, "amber": 2}
@@ -41,25 +39,21 @@ def exception_rows(card: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["severity", "_order"], ascending=[False, True]).drop(columns="_order")
 
 
-def latest_commentary(
-    dataset: Dataset, catalogue: Catalogue, monthly: pd.DataFrame, org: str, kpis: list[str], month: str
-) -> dict[str, tuple[str, str]]:
-    """For each KPI, the newest commentary up to ``month`` and the month it belongs to."""
-    found: dict[str, tuple[str, str]] = {}
-    rows = monthly[(monthly["org"] == org) & monthly["kpi"].isin(kpis) & (monthly["period"] <= month)]
-    noted = rows[rows["commentary"].notna() & (rows["commentary"] != "")].sort_values("period")
-    for row in noted.drop_duplicates("kpi", keep="last").itertuples():
-        found[str(row.kpi)] = (str(row.period), str(row.commentary))
-    return found
+def commentary_for(card: pd.DataFrame, month: str) -> dict[str, tuple[str, str]]:
+    """For each KPI of the card, the commentary of the period shown and the month it is for.
+
+    A figure's commentary belongs to its month: a KPI with none for this period has none here,
+    however recent an older one is (the trend page lists older commentary with its month).
+    """
+    noted = card[card["commentary"].notna() & (card["commentary"].astype(str) != "")]
+    return {str(r.kpi): (month, str(r.commentary)) for r in noted.itertuples()}
 
 
-def captions(
-    dataset: Dataset, catalogue: Catalogue, monthly: pd.DataFrame, org: str, kpis: list[str], month: str
-) -> dict[str, str]:
-    """The SPC caption of each KPI's monthly series for the unit, to ``month``."""
+def captions(history: pd.DataFrame, kpis: list[str]) -> dict[str, str]:
+    """The SPC sentence of each KPI's monthly series for the unit, from its stored report rows."""
     out = {}
     for code in kpis:
-        rows = figures_report(dataset, catalogue, ReportQuery(kpis=(code,), org=org, end=month), monthly)
+        rows = history[history["kpi"] == code]
         if not rows.empty:
-            out[code] = spc_caption(dataset, rows, catalogue[code])
+            out[code] = spc_caption(rows)
     return out

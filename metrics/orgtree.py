@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from metrics.errors import UserError
 from metrics.periods import month_index
 
 TREE_COLUMNS = ["org", "parent", "period", "depth"]
 
 
-class UnknownOrg(LookupError):
+class UnknownOrg(UserError, LookupError):
     """An org unit code that the tree does not hold."""
 
     def __init__(self, code: str) -> None:

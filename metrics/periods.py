@@ -98,6 +98,17 @@ def period_label(month: str, kind: str) -> str:
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+def period_start(month: str, kind: str) -> str:
+    """The first month of the period of ``kind`` that contains ``month``."""
+    if kind == "quarter":
+        return add_months(month, -((int(month[5:7]) - 4) % 3))
+    if kind == "year":
+        return f"{financial_year_start(month):04d}-04"
+    if kind in ("month", "ytd"):
+        return month
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
 def period_labels(months: pd.Series, kind: str) -> pd.Series:
     """Vectorised :func:`period_label` over a series of months."""
     uniques = {m: period_label(m, kind) for m in months.unique()}

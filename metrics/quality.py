@@ -1,7 +1,8 @@
 """Data-quality checks: where the figures themselves look wrong.
 
 :func:`run_checks` runs every check over the stored facts (a :class:`~metrics.report.Dataset`)
-and the monthly figures of every unit (:func:`~metrics.report.monthly_figures`), and returns one
+and the stored report's monthly rows of every unit (figures and SPC limits, as every page shows
+them; ``data.report_store.read_rows(conn, "month")``), and returns one
 row per finding in ``FINDING_COLUMNS``. Each check is a small vectorised function; each finding
 says in plain English what is wrong and names the numbers, and links to the KPI's trend page.
 
@@ -42,7 +43,7 @@ from metrics.aggregate import kpi_attributes, ratio_value
 from metrics.catalogue import Catalogue
 from metrics.orgtree import root, tree_by_month
 from metrics.periods import month_index, month_name
-from metrics.report import Dataset, rebase_flags
+from metrics.report import Dataset
 
 FINDING_COLUMNS = ["check", "title", "severity", "kpi", "kpi_name", "org", "period", "message", "link"]
 SEVERITIES = ("error", "warning", "info")
@@ -115,7 +116,7 @@ def run_checks(
 ) -> pd.DataFrame:
     """Every finding of every check, errors first, then by check, KPI (catalogue order), unit, month.
 
-    ``monthly`` is :func:`~metrics.report.monthly_figures` for every unit; ``today_month``
+    ``monthly`` is the stored report's monthly rows for every unit; ``today_month``
     (``YYYY-MM``, default the current month) is what the stale check measures from.
     """
     if dataset.figures.empty and dataset.revisions.empty:
@@ -129,8 +130,17 @@ def run_checks(
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
     findings = pd.concat(frames, ignore_index=True)
-    findings["title"] = findings["check"].map(lambda c: CHECKS[c][0])
     findings["severity"] = findings["check"].map(lambda c: CHECKS[c][1])
+    return shown_findings(findings, catalogue)
+
+
+def shown_findings(findings: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Findings (stored, or just found) in ``FINDING_COLUMNS`` with titles, KPI names and links,
+    errors first, then by check, KPI (catalogue order), unit and month."""
+    if findings.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+    findings = findings.copy()
+    findings["title"] = findings["check"].map(lambda c: CHECKS[c][0])
     findings["kpi_name"] = findings["kpi"].map(kpi_attributes(catalogue, "name")).fillna(findings["kpi"])
     findings["period"] = findings["period"].fillna("")
     findings["link"] = _links(findings)
@@ -369,28 +379,31 @@ def _sum_mismatch(ctx: _Context) -> pd.DataFrame:
 def _outside_limits(ctx: _Context) -> pd.DataFrame:
     """Values outside their segment's XmR process limits: check the figure at source.
 
-    With ``spikes_only`` (the default) a point must also stand out from its neighbours: its
-    moving range from the point before, and to the point after, each exceed the upper range
-    limit (3.267 times the average moving range; a segment's first or last point needs only the
-    one neighbour it has). That is the shape of a keying or extract error, or of a sudden change
-    in the month just loaded; a series drifting slowly past limits drawn over many years is a
-    change in the process, which the SPC view shows, not a figure to check.
+    The limits are the stored report's (``ctx.monthly`` holds its monthly rows), so a finding
+    quotes the limits the KPI's chart draws. With ``spikes_only`` (the default) a point must also
+    stand out from its neighbours: its moving range from the point before, and to the point
+    after, each exceed the upper range limit (3.267 times the average moving range; a segment's
+    first or last point needs only the one neighbour it has). That is the shape of a keying or
+    extract error, or of a sudden change in the month just loaded; a series drifting slowly past
+    limits drawn over many years is a change in the process, which the SPC view shows.
     """
     own = ctx.own
     valued = own[own["value"].notna()].reset_index(drop=True)
-    if valued.empty:
+    spc_columns = ["spc_mean", "spc_lower", "spc_upper", "spc_segment", "spc_rule", "spc_provisional"]
+    if valued.empty or not set(spc_columns) <= set(ctx.monthly.columns):
         return _frame()
-    rebase = rebase_flags(valued, ctx.dataset.process_changes)
+    stored = ctx.monthly[["kpi", "org", "period", *spc_columns]]
+    valued = valued.merge(stored, on=["kpi", "org", "period"], how="left")
     series = valued["series"].to_numpy()
-    table = spc.spc_many(valued["value"], series, "none", rebase=rebase, options=ctx.options.spc_options)
-    y = table["value"].to_numpy(dtype=float)
-    hits = table["outside"].to_numpy(dtype=bool).copy()
-    segment = table["segment"].to_numpy()
-    linked = (series[1:] == series[:-1]) & (segment[1:] == segment[:-1])  # i and i + 1 together
+    y = valued["value"].to_numpy(dtype=float)
+    mean, upper = valued["spc_mean"].to_numpy(dtype=float), valued["spc_upper"].to_numpy(dtype=float)
+    hits = (valued["spc_rule"] == "outside").to_numpy(dtype=bool)
+    segment = valued["spc_segment"].to_numpy(dtype=float)
+    consecutive = np.diff(valued["index"].to_numpy()) == 1
+    linked = (series[1:] == series[:-1]) & (segment[1:] == segment[:-1]) & consecutive
     has_prev, has_next = np.r_[False, linked], np.r_[linked, False]
     if ctx.options.spikes_only:
-        limit = spc.SCREEN * (table["upper"].to_numpy(dtype=float) - table["mean"].to_numpy(dtype=float))
-        limit /= spc.LIMIT  # the upper range limit, from the segment's average moving range
+        limit = spc.SCREEN * (upper - mean) / spc.LIMIT  # the upper range limit, from the average mR
         jump = np.abs(np.diff(y)) > limit[1:]
         jump_in = np.r_[False, jump] & has_prev
         jump_out = np.r_[jump, False] & has_next
@@ -399,22 +412,20 @@ def _outside_limits(ctx: _Context) -> pd.DataFrame:
     before[~has_prev] = np.nan
     before_month = valued["period"].shift(fill_value="").to_numpy()
     firm = ctx.options.spc_options.min_points_for_firm_limits
-    rows, table, before, before_month = valued[hits], table[hits], before[hits], before_month[hits]
+    rows, before, before_month = valued[hits], before[hits], before_month[hits]
     messages = []
-    for r, t, b, m in zip(
-        _records(rows), _records(table), before.tolist(), before_month.tolist(), strict=True
-    ):
+    for r, b, m in zip(_records(rows), before.tolist(), before_month.tolist(), strict=True):
         side, limit_value = (
-            ("above the upper", t.upper) if t.value > t.upper else ("below the lower", t.lower)
+            ("above the upper", r.spc_upper) if r.value > r.spc_upper else ("below the lower", r.spc_lower)
         )
         text = (
-            f"{_value(ctx, r.kpi, t.value)} is {side} process limit of {_value(ctx, r.kpi, limit_value)} "
-            f"(average {_value(ctx, r.kpi, t.mean)})"
+            f"{_value(ctx, r.kpi, r.value)} is {side} process limit of {_value(ctx, r.kpi, limit_value)} "
+            f"(average {_value(ctx, r.kpi, r.spc_mean)})"
         )
         if not np.isnan(b):
             text += f", after {_value(ctx, r.kpi, b)} in {month_name(m)}"
         text += ": check the figure at source"
-        if t.provisional:
+        if r.spc_provisional == "yes":
             text += f" (provisional limits: fewer than {firm} months)"
         messages.append(text)
     return _frame(kpi=rows["kpi"], org=rows["org"], period=rows["period"], message=messages)

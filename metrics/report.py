@@ -1,8 +1,9 @@
 """The figures report: the one computation behind the dashboard, its downloads and the export.
 
-``figures_report`` turns the stored facts (a :class:`Dataset`) into rows in the export columns
-of the public contract. The CLI's ``export``, ``/api/figures.csv`` and every page call it, so
-the dashboard and a downloaded CSV can never disagree.
+``build_report`` turns the stored facts (a :class:`Dataset`) into every row any reader can ask
+for; the loader runs it once per load and stores the rows (``data.report_store``). Readers (every
+page, ``/api/figures.csv``, ``python -m data export``, the data-quality checks, the committee
+pack) select stored rows with :func:`select_report`, so no two of them can disagree.
 """
 
 from __future__ import annotations
@@ -14,10 +15,19 @@ import numpy as np
 import pandas as pd
 
 from metrics import spc
-from metrics.aggregate import FIGURE_COLUMNS, kpi_attributes, over_time, roll_up
+from metrics.aggregate import FIGURE_COLUMNS, PERIOD_COLUMNS, finish_ratios, kpi_attributes, roll_up
 from metrics.catalogue import Catalogue
+from metrics.errors import UserError
 from metrics.orgtree import UnknownOrg, descendants, root, tree_by_month
-from metrics.periods import PERIOD_KINDS, month_range, period_label
+from metrics.periods import (
+    PERIOD_KINDS,
+    add_months,
+    month_index,
+    month_name,
+    month_range,
+    period_label,
+    period_labels,
+)
 from metrics.rag import rag_series
 from metrics.targets import TARGET_COLUMNS, attach_targets
 from metrics.travel import direction_of_travel
@@ -31,7 +41,8 @@ COMPARATORS = {
     "published": "Published (DfE)",
 }
 EXTRA_COLUMNS = ["tolerance", "direction", "kpi_name", "unit", "org_name", "months", "end_month"]
-EXTRA_COLUMNS += ["commentary", "spc_provisional"]
+EXTRA_COLUMNS += ["commentary", "spc_provisional", "spc_rule", "spc_since", "spc_from", "spc_to"]
+EXTRA_COLUMNS += ["spc_segment", "spc_moved"]
 EXPORT_COLUMNS = CONTRACT_COLUMNS + SPC_COLUMNS + list(COMPARATORS) + EXTRA_COLUMNS
 BENCHMARK_COLUMNS = ["kpi", "period", "comparator", "value", "symbol", "note"]
 CHANGE_COLUMNS = ["kpi", "org", "period", "note"]
@@ -60,7 +71,7 @@ class Dataset:
     revisions: pd.DataFrame = field(default_factory=lambda: _empty(REVISION_COLUMNS))
 
 
-class ReportError(ValueError):
+class ReportError(UserError):
     """A report was asked for with parameters that cannot be met (the message says why)."""
 
 
@@ -73,6 +84,9 @@ class ReportQuery:
     start: str | None = None
     end: str | None = None
     period: str = "month"
+
+    def with_org(self, org: str) -> ReportQuery:
+        return replace(self, org=org)
 
     def check(self, catalogue: Catalogue) -> None:
         if self.period not in PERIOD_KINDS:
@@ -99,65 +113,194 @@ def monthly_figures(dataset: Dataset, catalogue: Catalogue, orgs: list[str] | No
     return monthly if orgs is None else monthly[monthly["org"].isin(orgs)]
 
 
-def figures_report(
-    dataset: Dataset, catalogue: Catalogue, query: ReportQuery, monthly: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Rows in the export columns for one unit, ordered by KPI (catalogue order) then period.
+REPORT_KINDS = ("month", "quarter", "ytd", "year")
+RULES_VERSION = "2026-12"
+"""Changes when a rule behind the stored report changes: a stored report built with other rules is
+rebuilt at the next load (``python -m data rebuild`` does it at once)."""
+SPC_DETAIL_COLUMNS = EXTRA_COLUMNS[-6:]
+STORED_COLUMNS = ["kind", "as_at", "closing", "period", "kpi", "org", "numerator", "denominator", "value"]
+STORED_COLUMNS += ["target", "tolerance", "rag", "direction", "months", *SPC_COLUMNS, "spc_provisional"]
+STORED_COLUMNS += [*SPC_DETAIL_COLUMNS, *COMPARATORS, "commentary"]
+"""The stored report's columns: every export column but the names (joined when read), plus the
+period kind, the month a row is as at (``end_month`` in the export) and ``closing`` (the row is
+the last month of its period that has a figure)."""
 
-    ``end`` is an "as at" cut-off: months after it are not used, so a quarter or year ending
-    later is the figure to date. ``start`` is the first period shown: periods ending before it
-    are left out of the rows, but still count as the previous period for direction of travel.
-    ``monthly`` may pass :func:`monthly_figures` computed once for every unit (a cache).
+
+def build_report(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
+    """Every row any reader can ask for: each unit (own figures or rolled up) x KPI x month, and
+    the quarter, year to date and financial year as at each month, with targets, RAG, direction
+    of travel, SPC, comparators and commentary. Columns: :data:`STORED_COLUMNS`.
+
+    Computed once per load and stored (``data.report_store``); readers select, never compute.
     """
+    monthly = monthly_figures(dataset, catalogue)
+    if monthly.empty:
+        return _empty(STORED_COLUMNS)
+    polarity_of = kpi_attributes(catalogue, "polarity")
+    frames = []
+    for kind in REPORT_KINDS:
+        rows = as_at_periods(monthly, kind, catalogue)
+        rows = attach_targets(rows, dataset.targets)
+        polarity = rows["kpi"].map(polarity_of)
+        rows["rag"] = rag_series(rows["value"], rows["target"], rows["tolerance"], polarity)
+        rows.loc[polarity == "none", ["target", "tolerance"]] = float("nan")
+        rows["direction"] = direction_of_travel(rows, polarity, previous_value(rows, kind))
+        if kind == "month":
+            rows = with_spc(rows, dataset.process_changes, polarity)
+        else:
+            rows = rows.assign(spc_provisional=None, **_blank(SPC_COLUMNS + SPC_DETAIL_COLUMNS))
+        flows = rows["kpi"].map(kpi_attributes(catalogue, "over_time")) == "sum"
+        rows = _with_comparators(rows, dataset.benchmarks, flows)
+        frames.append(rows.assign(kind=kind, as_at=rows["end_month"]))
+    report = pd.concat(frames, ignore_index=True)
+    return report[STORED_COLUMNS]
+
+
+SERIES_COLUMNS = ["kpi", "org", "first_month", "latest_month", "own"]
+
+
+def series_summary(report: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """One row per KPI x unit in the report: its first and latest month, and whether the unit
+    loads its own figures (rather than having them rolled up). Small: pages read it whole to
+    choose defaults and list months without reading figures."""
+    months = report[report["kind"] == "month"]
+    if months.empty:
+        return _empty(SERIES_COLUMNS)
+    spans = months.groupby(["kpi", "org"], sort=False)["as_at"].agg(["min", "max"]).reset_index()
+    spans.columns = ["kpi", "org", "first_month", "latest_month"]
+    own = set(zip(figures["kpi"], figures["org"], strict=True))
+    spans["own"] = [key in own for key in zip(spans["kpi"], spans["org"], strict=True)]
+    return spans[SERIES_COLUMNS]
+
+
+def as_at_periods(monthly: pd.DataFrame, kind: str, catalogue: Catalogue) -> pd.DataFrame:
+    """Periods of ``kind`` as at each month with a figure: a quarter as at its second month
+    combines its first two months (flows add, stocks take that month).
+
+    ``end_month`` is the month the row is as at; ``months`` counts the months combined;
+    ``closing`` marks the last row of each period. Year to date is labelled ``YYYY-MM YTD``.
+    Commentary of a period names each month it belongs to, never carrying one month's into another.
+    """
+    frame = monthly[FIGURE_COLUMNS].sort_values(["kpi", "org", "period"]).reset_index(drop=True)
+    frame["end_month"] = frame["period"]
+    if kind == "month":
+        return frame.assign(months=1, closing=True)[[*PERIOD_COLUMNS, "closing"]]
+    labels = period_labels(frame["period"], "year" if kind == "ytd" else kind)
+    group = [frame["kpi"], frame["org"], labels]
+    flows = frame["kpi"].map(kpi_attributes(catalogue, "over_time")) == "sum"
+    summed = frame[["numerator", "denominator", "value"]].where(flows, 0.0).groupby(group).cumsum()
+    for column in ("numerator", "denominator", "value"):
+        frame[column] = frame[column].where(~flows, summed[column].where(frame[column].notna()))
+    frame["months"] = frame.groupby(group).cumcount() + 1
+    frame = finish_ratios(frame, catalogue)
+    frame["commentary"] = _period_commentary(frame, labels)
+    if kind == "ytd":
+        frame["period"] = frame["period"] + " YTD"
+        frame["closing"] = True
+    else:
+        frame["period"] = labels
+        frame["closing"] = ~frame.duplicated(["kpi", "org", "period"], keep="last")
+    return frame[[*PERIOD_COLUMNS, "closing"]]
+
+
+def _period_commentary(frame: pd.DataFrame, labels: pd.Series) -> pd.Series:
+    """For each row, the commentary of its period's months up to it, each with its month."""
+    noted = frame["commentary"].notna() & (frame["commentary"].astype(str) != "")
+    out = pd.Series(None, index=frame.index, dtype=object)
+    if not noted.any():
+        return out
+    tagged = frame.loc[noted, "period"].map(month_name) + ": " + frame.loc[noted, "commentary"].astype(str)
+    key = frame["kpi"] + "|" + frame["org"] + "|" + labels
+    notes = pd.DataFrame({"key": key[noted], "at": frame.loc[noted, "period"], "text": tagged})
+    rows = pd.DataFrame({"key": key, "row_at": frame["period"], "row": frame.index})
+    rows = rows[rows["key"].isin(set(notes["key"]))]
+    pairs = rows.merge(notes, on="key")
+    pairs = pairs[pairs["at"] <= pairs["row_at"]].sort_values(["row", "at"])
+    joined = pairs.groupby("row")["text"].agg("; ".join)
+    out.loc[joined.index] = joined
+    return out
+
+
+def previous_value(rows: pd.DataFrame, kind: str) -> pd.Series:
+    """The figure each row's direction of travel compares with: the previous recorded month; for a
+    quarter or year, the previous period's final figure; for year to date, the same month a year
+    before."""
+    key = rows["kpi"] + "|" + rows["org"]
+    if kind == "month":
+        ordered = rows.sort_values("end_month")
+        return ordered.groupby(key.loc[ordered.index], sort=False)["value"].shift(1).reindex(rows.index)
+    if kind == "ytd":
+        year_before = rows["end_month"].map(lambda m: add_months(m, -12))
+        lookup = pd.Series(rows["value"].to_numpy(), index=key + "|" + rows["end_month"])
+        return (key + "|" + year_before).map(lookup[~lookup.index.duplicated()]).astype(float)
+    closing = rows[rows["closing"]].sort_values("end_month")
+    before = closing.groupby(key.loc[closing.index], sort=False)["value"].shift(1)
+    lookup = pd.Series(before.to_numpy(), index=(key + "|" + rows["period"]).loc[closing.index])
+    return (key + "|" + rows["period"]).map(lookup).astype(float)
+
+
+def select_report(
+    stored: pd.DataFrame, catalogue: Catalogue, query: ReportQuery, org_names: pd.Series | None = None
+) -> pd.DataFrame:
+    """Rows in the export columns for one unit, ordered by KPI (catalogue order) then period,
+    selected from stored report rows (:func:`build_report`): no figure is computed here.
+
+    ``end`` is an "as at" cut-off: a quarter or year ending later is the figure to date.
+    ``start`` is the first period shown: periods ending before it are left out.
+    """
+    rows = stored[stored["kind"] == query.period]
+    if query.org is not None:
+        rows = rows[rows["org"] == query.org]
+    if query.kpis is not None:
+        rows = rows[rows["kpi"].isin(query.kpis)]
+    if query.end:
+        rows = rows[rows["as_at"] <= query.end]
+    rows = rows.sort_values("as_at").drop_duplicates(["kpi", "org", "period"], keep="last")
+    if query.start:
+        rows = rows[rows["period"] >= period_label(query.start, query.period)]
+    return export_rows(rows, catalogue, org_names)
+
+
+def export_rows(rows: pd.DataFrame, catalogue: Catalogue, org_names: pd.Series | None = None) -> pd.DataFrame:
+    """Stored report rows in the export's columns and order, with KPI and unit names."""
+    if rows.empty:
+        return _empty(EXPORT_COLUMNS)
+    order = {k.code: i for i, k in enumerate(catalogue)}
+    rows = rows.assign(
+        end_month=rows["as_at"],
+        kpi_name=rows["kpi"].map(kpi_attributes(catalogue, "name")),
+        unit=rows["kpi"].map(kpi_attributes(catalogue, "unit")),
+        org_name=rows["org"].map(org_names) if org_names is not None else None,
+        _order=rows["kpi"].map(order),
+    )
+    rows = rows.sort_values(["_order", "org", "as_at"])
+    return rows[EXPORT_COLUMNS].reset_index(drop=True)
+
+
+def org_names(orgs: pd.DataFrame) -> pd.Series:
+    """Each unit's latest name, by code."""
+    return orgs.drop_duplicates("code", keep="last").set_index("code")["name"]
+
+
+def figures_report(dataset: Dataset, catalogue: Catalogue, query: ReportQuery) -> pd.DataFrame:
+    """:func:`build_report` then :func:`select_report` in memory, for one unit: what the stored
+    report answers for ``query`` (tests and the in-memory benchmark floor use it)."""
     query.check(catalogue)
     if dataset.orgs.empty:
         return _empty(EXPORT_COLUMNS)
     org = query.org or root(dataset.orgs)
     if org not in set(dataset.orgs["code"]):
         raise UnknownOrg(org)
-    if monthly is None:
-        figures = dataset.figures
-        if query.kpis is not None:
-            figures = figures[figures["kpi"].isin(query.kpis)]
-        monthly = monthly_figures(replace(dataset, figures=figures), catalogue, [org])
-    rows = monthly[monthly["org"] == org]
+    figures = dataset.figures
+    keep = descendants(dataset.orgs, org)
+    figures = figures[figures["org"].isin(keep)]
     if query.kpis is not None:
-        rows = rows[rows["kpi"].isin(query.kpis)]
-    if query.end:
-        rows = rows[rows["period"] <= query.end]
-    report = period_report(rows, dataset, catalogue, query.period)
-    if query.start:
-        report = report[report["period"] >= period_label(query.start, query.period)]
-    return report.reset_index(drop=True)
+        figures = figures[figures["kpi"].isin(query.kpis)]
+    stored = build_report(replace(dataset, figures=figures), catalogue)
+    return select_report(stored, catalogue, query.with_org(org), org_names(dataset.orgs))
 
 
-def period_report(monthly: pd.DataFrame, dataset: Dataset, catalogue: Catalogue, kind: str) -> pd.DataFrame:
-    """Periods of ``kind`` from monthly figures, with targets, RAG, direction and names."""
-    rows = over_time(monthly, kind, catalogue)
-    if rows.empty:
-        return _empty(EXPORT_COLUMNS)
-    rows = attach_targets(rows, dataset.targets)
-    polarity = rows["kpi"].map(kpi_attributes(catalogue, "polarity"))
-    rows["rag"] = rag_series(rows["value"], rows["target"], rows["tolerance"], polarity)
-    rows.loc[polarity == "none", ["target", "tolerance"]] = float("nan")
-    rows["direction"] = direction_of_travel(rows, polarity)
-    rows = (
-        _with_spc(rows, dataset, catalogue, polarity)
-        if kind == "month"
-        else rows.assign(spc_provisional=None, **_blank(SPC_COLUMNS))
-    )
-    flows = rows["kpi"].map(kpi_attributes(catalogue, "over_time")) == "sum"
-    rows = _with_comparators(rows, dataset.benchmarks, flows)
-    rows["kpi_name"] = rows["kpi"].map(kpi_attributes(catalogue, "name"))
-    rows["unit"] = rows["kpi"].map(kpi_attributes(catalogue, "unit"))
-    names = dataset.orgs.drop_duplicates("code", keep="last").set_index("code")["name"]
-    rows["org_name"] = rows["org"].map(names)
-    order = {k.code: i for i, k in enumerate(catalogue)}
-    rows = rows.sort_values(["kpi", "end_month"], key=lambda s: s.map(order) if s.name == "kpi" else s)
-    return rows.reset_index(drop=True)[EXPORT_COLUMNS]
-
-
-SPC_NUMBERS = ("spc_mean", "spc_lower", "spc_upper")
+SPC_NUMBERS = ("spc_mean", "spc_lower", "spc_upper", "spc_segment")
 
 
 def _blank(columns: list[str]) -> dict[str, Any]:
@@ -165,30 +308,50 @@ def _blank(columns: list[str]) -> dict[str, Any]:
     return {c: float("nan") if c in SPC_NUMBERS else None for c in columns}
 
 
-def _with_spc(
-    rows: pd.DataFrame, dataset: Dataset, catalogue: Catalogue, polarity: pd.Series
-) -> pd.DataFrame:
-    """XmR limits and signals per KPI and unit; icons on each series' latest month."""
-    rows = rows.assign(_pol=polarity, spc_provisional=None, **_blank(SPC_COLUMNS))
+def with_spc(rows: pd.DataFrame, changes: pd.DataFrame, polarity: pd.Series) -> pd.DataFrame:
+    """XmR limits, signals and icons on every month of each KPI and unit's series.
+
+    Each month's variation is its point's; its assurance reads its target against its segment's
+    limits. On a series' latest month, a run or trend reaching it is a sustained change
+    (``spc_moved``: the month it began) and no assurance is given from limits it has left.
+    """
+    rows = rows.assign(_pol=polarity, spc_provisional=None, **_blank(SPC_COLUMNS + SPC_DETAIL_COLUMNS))
     rows = rows.sort_values(["kpi", "org", "period"]).reset_index(drop=True)
     valued = rows[rows["value"].notna()]
     if valued.empty:
         return rows.drop(columns="_pol")
-    series = valued["kpi"] + "|" + valued["org"]
-    rebase = rebase_flags(valued, dataset.process_changes)
-    table = spc.spc_many(valued["value"], series, valued["_pol"], rebase=rebase).set_index(valued.index)
-    for column, source in (("spc_mean", "mean"), ("spc_lower", "lower"), ("spc_upper", "upper")):
-        rows.loc[valued.index, column] = table[source].astype(float)
-    rows.loc[valued.index, "spc_signal"] = table["signal"]
-    rows.loc[valued.index, "spc_provisional"] = table["provisional"].map({True: "yes", False: "no"})
-    for i in series[~series.duplicated(keep="last")].index:
-        pol = str(rows.at[i, "_pol"])
-        rows.at[i, "variation"] = (
-            spc.variation(table.loc[[i]], pol) if table.at[i, "special"] else "common_cause"
-        )
-        target = float(rows.at[i, "target"])  # type: ignore[arg-type]
-        lower, upper = float(table.at[i, "lower"]), float(table.at[i, "upper"])  # type: ignore[arg-type]
-        rows.at[i, "assurance"] = spc.assurance(lower, upper, None if np.isnan(target) else target, pol)
+    series = (valued["kpi"] + "|" + valued["org"]).to_numpy()
+    index = valued["period"].map(month_index).to_numpy()
+    same = np.r_[False, series[1:] == series[:-1]]
+    gaps = same & (np.r_[0, np.diff(index)] > 1)
+    rebase = rebase_flags(valued, changes)
+    table = spc.spc_many(valued["value"], series, valued["_pol"], rebase=rebase, gaps=gaps)
+    table = table.set_index(valued.index)
+    periods = valued["period"].to_numpy(dtype=object)
+    at = valued.index
+    rows.loc[at, "spc_mean"] = table["mean"].astype(float)
+    rows.loc[at, "spc_lower"] = table["lower"].astype(float)
+    rows.loc[at, "spc_upper"] = table["upper"].astype(float)
+    rows.loc[at, "spc_segment"] = table["segment"].astype(float)
+    rows.loc[at, "spc_signal"] = table["signal"]
+    rows.loc[at, "spc_provisional"] = table["provisional"].map({True: "yes", False: "no"})
+    rows.loc[at, "spc_rule"] = table["rule"].replace("", None)
+    start = table["run_start"].to_numpy()
+    since = np.where(start >= 0, periods[np.maximum(start, 0)], None)
+    rows.loc[at, "spc_since"] = pd.Series(since, index=at, dtype=object)
+    segment_key = pd.Series(series, index=at) + "|" + table["segment"].astype(str)
+    rows.loc[at, "spc_from"] = valued.groupby(segment_key)["period"].transform("min")
+    rows.loc[at, "spc_to"] = valued.groupby(segment_key)["period"].transform("max")
+    rows.loc[at, "variation"] = spc.variation_codes(table["direction"], table["special"], valued["_pol"])
+    rows.loc[at, "assurance"] = spc.assurance_codes(
+        table["lower"], table["upper"], valued["target"], valued["_pol"]
+    )
+    latest = at[~pd.Series(series).duplicated(keep="last").to_numpy()]
+    sustained = latest[(table.loc[latest, "shift"] | table.loc[latest, "trend"]).to_numpy(dtype=bool)]
+    if len(sustained):
+        began = table.loc[sustained, "change_start"].to_numpy()
+        rows.loc[sustained, "spc_moved"] = periods[began]
+        rows.loc[sustained, "assurance"] = None
     return rows.drop(columns="_pol")
 
 

@@ -6,19 +6,21 @@ segments. The method and its reference vectors are in the shared spec ``spc.md``
 are statistics; targets are business inputs and meet the limits only in :func:`assurance`. No
 colours here: the icons' labels and letters are, and the UI picks the colours.
 
-Choices the spec leaves open, made here:
+Choices the spec leaves open, made here (docs/spc.md gives the reasons):
 
-* **Missing months** (NaN) are skipped: the month gets NaN statistics, no flags and an empty
-  signal, and the points either side of it are treated as neighbours (the moving range and any
-  run or trend bridge the gap). A missing figure is a data-quality finding, not a process event.
+* **Missing months** (NaN, or a month absent from a long-form series) get no statistics, no flags
+  and an empty signal. A gap **breaks** every run: a shift or trend counts recorded months in a
+  row, so a 7-point run means 7 consecutive calendar months with figures; the moving range is
+  not taken across a gap; two of three needs three consecutive months. The limits of a segment
+  still use every point of it, either side of a gap.
 * **Provisional** means the limits rest on fewer than ``min_points_for_firm_limits`` points: the
   segment's points, or its baseline when a fixed baseline is shorter.
 * **Two of three**: "beyond the near-limit band" includes points beyond the process limits
-  (the Western Electric reading). NHSRplotthedots counts only points between the band and the
-  limits; the difference only adds two-of-three flags to points already next to an outlier.
-* **Direction** of a flagged point: its side of the mean when it is outside the limits, in a
-  shift or in a two-of-three; otherwise (trend only) the trend's direction, the earlier trend
-  winning at a peak or trough shared by two trends.
+  (the Making Data Count change of November 2023).
+* **Precedence**: a flagged point's rule and direction follow the first rule that flags it, in
+  the order outside the limits, trend, two of three, shift (Making Data Count; NHSRplotthedots
+  since its PR #180). A point in a trend takes the trend's direction, the earlier trend winning
+  at a peak or trough shared by two trends.
 * **Ties with floating point**: "exactly on the mean", "exactly on a limit" and "target equal to
   a limit" are judged with a relative tolerance of 1e-10, so decimal data such as 0.1 + 0.2
   behaves as a reader expects.
@@ -35,7 +37,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from metrics.periods import month_name
+from metrics.errors import UserError
+from metrics.periods import month_index, month_name
 
 LIMIT = 2.66
 NEAR_LIMIT = 2 * LIMIT / 3
@@ -60,6 +63,9 @@ COLUMNS = (
     "special",
     "signal",
     "direction",
+    "rule",
+    "run_start",
+    "change_start",
 )
 RULES = ("outside", "shift", "trend", "two_of_three")
 
@@ -138,7 +144,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 
-class SpcError(ValueError):
+class SpcError(UserError):
     """SPC was asked something it cannot answer: the message says what was wrong."""
 
 
@@ -178,7 +184,10 @@ def spc_table(
     ``COLUMNS`` order: ``value`` (the input), ``segment`` (from 0), ``mean``, ``lower``, ``upper``,
     ``near_lower``, ``near_upper``, ``provisional``, one flag per rule (``outside``, ``shift``,
     ``trend``, ``two_of_three``), ``special`` (any rule), ``signal`` ("improvement", "concern",
-    "neutral" or "") and ``direction`` ("high", "low" or "": which way the special cause points).
+    "neutral" or ""), ``direction`` ("high", "low" or "": which way the special cause points),
+    ``rule`` (the rule that decided the point, by precedence, or ""), ``run_start`` (the position
+    where that rule's run began, -1 for none) and ``change_start`` (where a shift or trend
+    containing the point began, -1 for none). A missing month breaks runs (module docstring).
     """
     _check_polarity(polarity)
     n = len(values)
@@ -199,12 +208,15 @@ def spc_many(
     polarity: str | npt.ArrayLike | pd.Series = "none",
     rebase: npt.ArrayLike | pd.Series | None = None,
     options: SpcOptions = SpcOptions(),
+    gaps: npt.ArrayLike | pd.Series | None = None,
 ) -> pd.DataFrame:
     """SPC for many series at once (every KPI of every unit), same columns as :func:`spc_table`.
 
     Rows are in long form: each series' rows together and in month order, ``series`` labelling
     them. ``polarity`` is one value or one per row; ``rebase`` is True on rows where a process
-    change starts a new segment. Segments are numbered from 0 within each series.
+    change starts a new segment; ``gaps`` is True on rows whose month does not follow the row
+    before (months absent from the series), which breaks runs as a missing month does.
+    Segments are numbered from 0 within each series. ``run_start`` is a row position.
     """
     n = len(values)
     codes, labels = pd.factorize(np.asarray(series) if not isinstance(series, pd.Index) else series)
@@ -235,7 +247,12 @@ def spc_many(
         if len(flags) != n:
             raise SpcError(f"rebase has {len(flags)} values for {n} values")
         starts |= flags
-    return _table(values, starts, first, sign, options)
+    gap_flags = None
+    if gaps is not None:
+        gap_flags = np.asarray(gaps, dtype=bool)
+        if len(gap_flags) != n:
+            raise SpcError(f"gaps has {len(gap_flags)} values for {n} values")
+    return _table(values, starts, first, sign, options, gap_flags)
 
 
 def segment_starts(months: Sequence[str], change_months: Sequence[str]) -> list[int]:
@@ -283,10 +300,62 @@ def latest_limits(table: pd.DataFrame) -> tuple[float, float]:
     return float(row["lower"]), float(row["upper"])
 
 
+@dataclass(frozen=True)
+class SpcPoint:
+    """What SPC says of one month, in the fields the stored report keeps for it.
+
+    ``rule`` is the deciding rule ("" for common cause), ``since`` the month its run began,
+    ``baseline`` the first and last months the limits were computed from, ``moved_from`` the month
+    a sustained change reaching the latest month began (None when the process has not moved).
+    """
+
+    month: str
+    variation: str
+    rule: str = ""
+    since: str | None = None
+    provisional: bool = False
+    segment: int = 0
+    baseline: tuple[str, str] | None = None
+    moved_from: str | None = None
+    fixed_baseline: bool = False
+
+
+def describe(point: SpcPoint, options: SpcOptions = SpcOptions()) -> str:
+    """A plain-English sentence for a councillor on what SPC says of ``point``'s month."""
+    if point.variation not in VARIATION_LABELS:
+        raise SpcError(f"unknown variation {point.variation!r}")
+    if point.variation == "common_cause":
+        text = "Common cause variation: no signal that performance has changed"
+    else:
+        text = f"{SIGNAL_LABELS[point.variation.split('_')[0]]}: {_reason(point)}"
+    if point.provisional:
+        text += ". " + _provisional_text(point, options)
+    if point.moved_from:
+        when = month_label(point.moved_from)
+        text += (
+            f". The process appears to have changed from {when}: the process limits describe it "
+            f"before then, so they say nothing about meeting the target; record a process change "
+            f"from {when} to start new limits"
+        )
+    return text
+
+
+def baseline_text(point: SpcPoint, first_shown: str) -> str:
+    """Which months the limits come from, when they reach back before the first month shown."""
+    if point.baseline is None or point.baseline[0] >= first_shown:
+        return ""
+    start, end = point.baseline
+    count = month_index(end) - month_index(start) + 1
+    return (
+        f"The average and process limits are worked out from {month_label(start)} to "
+        f"{month_label(end)} ({count} months), earlier than this chart starts."
+    )
+
+
 def caption(
     table: pd.DataFrame, polarity: str, months: Sequence[str], options: SpcOptions = SpcOptions()
 ) -> str:
-    """A plain-English sentence for a councillor on what the latest month's SPC says.
+    """:func:`describe` of the latest month with a value in ``table`` (from :func:`spc_table`).
 
     ``months`` are the table's months as 'YYYY-MM'; ``options`` are those the table was made with.
     """
@@ -295,14 +364,47 @@ def caption(
         raise SpcError(f"{len(months)} months given for a table of {len(table)} rows")
     last = _latest(table)
     row = table.iloc[last]
-    code = variation(table, polarity)
-    if code == "common_cause":
-        text = "Common cause variation: no signal that performance has changed"
-    else:
-        text = f"{SIGNAL_LABELS[code.split('_')[0]]}: {_reason(table, last, months)}"
-    if row["provisional"]:
-        text += ". " + _provisional_text(table, last, options)
-    return text
+    start = int(row["run_start"])
+    point = SpcPoint(
+        month=months[last],
+        variation=variation(table, polarity),
+        rule=str(row["rule"]),
+        since=months[start] if start >= 0 else None,
+        provisional=bool(row["provisional"]),
+        segment=int(row["segment"]),
+        fixed_baseline=options.fixed_baseline is not None,
+    )
+    return describe(point, options)
+
+
+def variation_codes(direction: npt.ArrayLike, special: npt.ArrayLike, polarity: npt.ArrayLike) -> npt.NDArray:
+    """The variation icon's code for each point (vectorised :func:`variation`)."""
+    d, sp, pol = (np.asarray(x, dtype=object) for x in (direction, special, polarity))
+    codes = np.full(len(d), "common_cause", dtype=object)
+    for (polarity_name, side), code in _VARIATION_BY.items():
+        codes[sp.astype(bool) & (pol == polarity_name) & (d == side)] = code
+    return codes
+
+
+def assurance_codes(
+    lower: npt.ArrayLike, upper: npt.ArrayLike, target: npt.ArrayLike, polarity: npt.ArrayLike
+) -> npt.NDArray:
+    """The assurance icon's code for each point (vectorised :func:`assurance`; None where it
+    cannot say)."""
+    lo, up, tg = (np.asarray(x, dtype=np.float64) for x in (lower, upper, target))
+    pol = np.asarray(polarity, dtype=object)
+    with np.errstate(invalid="ignore"):
+        tol = REL_TOL * np.fmax(np.fmax(np.abs(lo), np.abs(up)), np.fmax(np.abs(tg), 1e-300))
+        above, below = tg > up + tol, tg < lo - tol
+    known = ~(np.isnan(lo) | np.isnan(up) | np.isnan(tg)) & ((pol == "up") | (pol == "down"))
+    up_good = pol == "up"
+    codes = np.where(
+        above,
+        np.where(up_good, "consistently_fail", "consistently_pass"),
+        np.where(below, np.where(up_good, "consistently_pass", "consistently_fail"), "hit_and_miss"),
+    ).astype(object)
+    codes[~known] = None
+    return codes
 
 
 def month_label(month: str) -> str:
@@ -331,83 +433,75 @@ def _latest(table: pd.DataFrame) -> int:
     return int(present[-1])
 
 
-def _reason(table: pd.DataFrame, last: int, months: Sequence[str]) -> str:
-    """Why the latest point is special, naming the rule that says most.
-
-    Rules that place the point on one side of the mean come first: they set its direction.
-    """
-    row = table.iloc[last]
-    if row["outside"]:
-        return f"a point outside the process limits in {month_label(months[last])}"
-    # The latest segment's points with a value, up to and including the latest.
-    points = np.flatnonzero(
-        table["value"].notna().to_numpy() & (table["segment"] == row["segment"]).to_numpy()
-    )
-    high = row["direction"] == "high"
-    if row["shift"]:
-        same_side = table["shift"].to_numpy()[points] & (
-            table["direction"].to_numpy()[points] == row["direction"]
-        )
-        count = _run_back(same_side)
+def _reason(point: SpcPoint) -> str:
+    """Why the point is special, naming the rule that decided it."""
+    high = point.variation.endswith("_high")
+    since = point.since or point.month
+    count = month_index(point.month) - month_index(since) + 1
+    if point.rule == "outside":
+        return f"a point outside the process limits in {month_label(point.month)}"
+    if point.rule == "shift":
         side = "above" if high else "below"
-        return f"{count} months in a row {side} the average since {month_label(months[points[-count]])}"
-    if row["two_of_three"]:
+        return f"{count} months in a row {side} the average since {month_label(since)}"
+    if point.rule == "two_of_three":
         limit, side = ("upper", "above") if high else ("lower", "below")
         return (
             f"2 of the last 3 months close to or {side} the {limit} process limit, "
-            f"up to {month_label(months[last])}"
+            f"up to {month_label(point.month)}"
         )
-    steps = np.diff(table["value"].to_numpy(dtype=float)[points])
-    count = _run_back(steps > 0 if high else steps < 0) + 1
-    way = "rising" if high else "falling"
-    return f"a {way} trend over {count} months since {month_label(months[points[-count]])}"
+    if point.rule == "trend":
+        way = "rising" if high else "falling"
+        return f"a {way} trend over {count} months since {month_label(since)}"
+    raise SpcError(f"unknown rule {point.rule!r}")
 
 
-def _run_back(flags: BoolArray) -> int:
-    """Length of the run of True at the end of ``flags``."""
-    falses = np.flatnonzero(~flags)
-    return len(flags) - (int(falses[-1]) + 1 if len(falses) else 0)
-
-
-def _provisional_text(table: pd.DataFrame, last: int, options: SpcOptions) -> str:
+def _provisional_text(point: SpcPoint, options: SpcOptions) -> str:
     minimum = options.min_points_for_firm_limits
-    if options.fixed_baseline is not None and options.fixed_baseline < minimum:
+    if point.fixed_baseline and options.fixed_baseline is not None and options.fixed_baseline < minimum:
         return f"Provisional limits: the baseline has fewer than {minimum} months"
-    if int(table["segment"].iloc[last]) > 0:
+    if point.segment > 0:
         return f"Provisional limits: fewer than {minimum} months since the last change"
     return f"Provisional limits: fewer than {minimum} months of data"
 
 
 def _table(
-    values: pd.Series, starts: BoolArray, first: BoolArray, sign: int | IntArray, options: SpcOptions
+    values: pd.Series,
+    starts: BoolArray,
+    first: BoolArray,
+    sign: int | IntArray,
+    options: SpcOptions,
+    gaps: BoolArray | None = None,
 ) -> pd.DataFrame:
     """Run the method over rows whose segments start where ``starts`` is True.
 
     ``first`` marks the first row of each series (segments are numbered within a series);
-    ``sign`` is the polarity as +1 / -1 / 0, one for all rows or one per row.
+    ``sign`` is the polarity as +1 / -1 / 0, one for all rows or one per row; ``gaps`` is True on
+    rows that do not follow the row before by one month (a long-form series with months absent).
     """
     v = values.to_numpy(dtype=np.float64, na_value=np.nan)
     n = len(v)
     gseg = np.cumsum(starts) - 1
     nseg = int(gseg[-1]) + 1 if n else 0
     present = ~np.isnan(v)
-    complete = bool(present.all())
     pos = np.flatnonzero(present)
-    y = v if complete else v[pos]
-    s = gseg if complete else gseg[pos]
-    stats = _limits(y, s, nseg, options)
-    flags = _rules(y, s, stats, options)
+    y, s = v[pos], gseg[pos]
+    # a point starts a new stretch of consecutive months: a segment start, or a gap before it
+    broken = np.ones(len(pos), dtype=bool)
+    if len(pos) > 1:
+        broken[1:] = (s[1:] != s[:-1]) | (np.diff(pos) > 1)
+        if gaps is not None:
+            broken[1:] |= np.asarray(gaps, dtype=bool)[pos[1:]]
+    stats = _limits(y, s, broken, nseg, options)
+    flags = _rules(y, s, broken, stats, options)
 
     def spread(x: npt.NDArray[np.generic], missing: object) -> npt.NDArray[np.generic]:
         """Values for the points with a value, spread back over every month."""
-        if complete:
-            return x
         column = np.full(n, missing, dtype=x.dtype)
         column[pos] = x
         return column
 
     direction = flags["direction"]
-    pol = sign if isinstance(sign, int) else (sign if complete else sign[pos])
+    pol = sign if isinstance(sign, int) else sign[pos]
     # 0 concern, 1 common cause, 2 improvement, 3 neutral (indexes into _SIGNALS)
     code = np.where(direction == 0, 1, np.where(pol == 0, 3, 1 + direction * pol))
 
@@ -420,11 +514,23 @@ def _table(
         out[name] = spread(flags[name], False)
     out["signal"] = _SIGNALS[spread(code, 1)]
     out["direction"] = _DIRECTIONS[spread(direction + 1, 1)]
+    out["rule"] = _RULE_NAMES[spread(flags["rule"], 0)]
+    for name in ("run_start", "change_start"):
+        start = flags[name]
+        out[name] = spread(np.where(start >= 0, pos[np.maximum(start, 0)], -1), -1)
     return pd.DataFrame(out, index=values.index, copy=False)
 
 
-def _limits(y: FloatArray, s: IntArray, nseg: int, options: SpcOptions) -> dict[str, FloatArray]:
-    """Mean, average moving range and limits per segment, from each segment's baseline points."""
+_RULE_NAMES = np.array(["", "outside", "trend", "two_of_three", "shift"], dtype=object)
+"""The rule that decides a flagged point, by precedence (index 0: none)."""
+
+
+def _limits(
+    y: FloatArray, s: IntArray, broken: BoolArray, nseg: int, options: SpcOptions
+) -> dict[str, FloatArray]:
+    """Mean, average moving range and limits per segment, from each segment's baseline points.
+
+    Moving ranges are taken between consecutive months only (never across a gap)."""
     m = len(y)
     if options.fixed_baseline is None:
         base = np.ones(m, dtype=bool)
@@ -436,7 +542,7 @@ def _limits(y: FloatArray, s: IntArray, nseg: int, options: SpcOptions) -> dict[
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         mr = np.abs(np.diff(y))
-        pair = (s[1:] == s[:-1]) & base[1:] & base[:-1]
+        pair = ~broken[1:] & base[1:] & base[:-1]
         mseg = s[1:]
         amr = _mean_by(mr, pair, mseg, nseg)
         if options.screen_outliers and m > 1:
@@ -463,65 +569,93 @@ def _mean_by(x: FloatArray, use: BoolArray, seg: IntArray, nseg: int) -> FloatAr
         return total / count
 
 
-def _run_lengths(keys: npt.NDArray[np.int64]) -> IntArray:
-    """For each element, the length of the run of equal consecutive keys it belongs to."""
+def _runs(keys: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:
+    """For each element, the length of the run of equal consecutive keys it belongs to, and the
+    position where that run starts."""
     if not len(keys):
-        return np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     new = np.ones(len(keys), dtype=bool)
     new[1:] = keys[1:] != keys[:-1]
     run = np.cumsum(new) - 1
-    return np.bincount(run)[run]
+    return np.bincount(run)[run], np.flatnonzero(new)[run]
 
 
 def _rules(
-    y: FloatArray, s: IntArray, stats: dict[str, FloatArray], options: SpcOptions
+    y: FloatArray, s: IntArray, broken: BoolArray, stats: dict[str, FloatArray], options: SpcOptions
 ) -> dict[str, IntArray]:
-    """The four special-cause rules and each flagged point's direction (+1 high, -1 low, 0)."""
+    """The four special-cause rules; each flagged point's deciding rule, direction (+1 high,
+    -1 low, 0) and the position where its run began. Runs never cross ``broken`` points."""
     m = len(y)
     mean, tol = stats["mean"][s], stats["tol"][s]
+    stretch = np.cumsum(broken)  # consecutive months of one segment share a number
     with np.errstate(invalid="ignore"):
         outside = (y > stats["upper"][s] + tol) | (y < stats["lower"][s] - tol)
         beyond = (y > stats["near_upper"][s] + tol) | (y < stats["near_lower"][s] - tol)
         side = np.where(y > mean + tol, 1, np.where(y < mean - tol, -1, 0)).astype(np.int64)
 
-    # Shift: a run of points on one side of the mean, within a segment.
-    shift = (side != 0) & (_run_lengths(s * 3 + side + 1) >= options.shift_length)
+    # Shift: a run of points on one side of the mean, within a stretch.
+    length, shift_start = _runs(stretch * 3 + side + 1)
+    shift = (side != 0) & (length >= options.shift_length)
 
-    # Trend: a run of steps all up (or all down) within a segment; flag both ends of each step.
+    # Trend: a run of steps all up (or all down) within a stretch; flag both ends of each step.
     trend = np.zeros(m, dtype=bool)
     trend_dir = np.zeros(m, dtype=np.int64)
+    trend_start = np.full(m, -1, dtype=np.int64)
     if m > 1:
-        # A step across a segment boundary counts as a tie, so no run crosses it.
-        step = np.where(s[1:] == s[:-1], np.sign(np.diff(y)), 0).astype(np.int64)
-        good = (step != 0) & (_run_lengths(step) >= options.trend_length - 1)
+        # A step into a broken point counts as a tie, so no run crosses it.
+        step = np.where(~broken[1:], np.sign(np.diff(y)), 0).astype(np.int64)
+        steps, step_start = _runs(step)
+        good = (step != 0) & (steps >= options.trend_length - 1)
         trend[:-1] |= good
         trend[1:] |= good
         trend_dir[:-1] = np.where(good, step, 0)
+        trend_start[:-1] = np.where(good, step_start, -1)
+        # the end of a step: the earlier trend wins at a point shared by two
         trend_dir[1:] = np.where(good, step, trend_dir[1:])
+        trend_start[1:] = np.where(good, step_start, trend_start[1:])
 
-    # Two of three: 3 consecutive points on one side, 2 or more beyond the near-limit band.
+    # Two of three: 3 consecutive months on one side, 2 or more beyond the near-limit band.
     two = np.zeros(m, dtype=bool)
+    two_start = np.full(m, -1, dtype=np.int64)
     if m > 2:
         window = (
-            (s[2:] == s[:-2])
+            ~broken[1:-1]
+            & ~broken[2:]
             & (side[:-2] != 0)
             & (side[:-2] == side[1:-1])
             & (side[1:-1] == side[2:])
             & (beyond[:-2].astype(int) + beyond[1:-1] + beyond[2:] >= 2)
         )
         in_window = np.zeros(m, dtype=bool)
-        in_window[:-2] |= window
-        in_window[1:-1] |= window
-        in_window[2:] |= window
+        for offset in (2, 1, 0):  # the earliest window a point belongs to names where it began
+            hit = np.zeros(m, dtype=bool)
+            hit[offset : m - 2 + offset] = window
+            two_start = np.where(hit, np.arange(m) - offset, two_start)
+            in_window |= hit
         two = in_window & beyond
+        two_start = np.where(two, two_start, -1)
 
-    positional = outside | shift | two
-    direction = np.where(positional, side, np.where(trend, trend_dir, 0)).astype(np.int64)
+    rule = np.select([outside, trend, two, shift], [1, 2, 3, 4], 0).astype(np.int64)
+    direction = np.select([outside, trend, two, shift], [side, trend_dir, side, side], 0).astype(np.int64)
+    here = np.arange(m)
+    run_start = np.select(
+        [outside, trend, two, shift], [here, trend_start, two_start, shift_start], -1
+    ).astype(np.int64)
+    # where a sustained change (a shift or trend) containing the point began: the earlier one
+    change_start = np.where(
+        trend & shift,
+        np.minimum(trend_start, shift_start),
+        np.where(trend, trend_start, np.where(shift, shift_start, -1)),
+    ).astype(np.int64)
     return {
         "outside": outside,
         "shift": shift,
         "trend": trend,
         "two_of_three": two,
-        "special": positional | trend,
+        "special": outside | shift | trend | two,
         "direction": direction,
+        "rule": rule,
+        "run_start": run_start,
+        "change_start": change_start,
     }

@@ -8,14 +8,18 @@ import pandas as pd
 from metrics.rag import DECIMALS
 
 
-def direction_of_travel(rows: pd.DataFrame, polarity: pd.Series) -> pd.Series:
+def direction_of_travel(
+    rows: pd.DataFrame, polarity: pd.Series, previous: pd.Series | None = None
+) -> pd.Series:
     """``better``/``worse``/``same`` against the previous period of the same KPI and unit.
 
-    For context measures (polarity ``none``) the words are ``higher``/``lower``/``same``; the
-    first period shown has no direction (empty).
+    ``previous`` is the figure to compare each row with (default: the row before it by
+    ``end_month``). For context measures (polarity ``none``) the words are ``higher``/``lower``/
+    ``same``; a row with nothing to compare with has no direction (empty).
     """
-    ordered = rows.sort_values("end_month")
-    previous = ordered.groupby(["kpi", "org"], sort=False)["value"].shift(1).reindex(rows.index)
+    if previous is None:
+        ordered = rows.sort_values("end_month")
+        previous = ordered.groupby(["kpi", "org"], sort=False)["value"].shift(1).reindex(rows.index)
     change = rows["value"].round(DECIMALS) - previous.round(DECIMALS)
     pol = polarity.to_numpy()
     up_is_good = np.where(pol == "down", -change, change)

@@ -1,7 +1,8 @@
-"""What each dashboard page shows, computed from the report (pure functions, no Dash).
+"""What each dashboard page shows, shaped from stored report rows (pure functions, no Dash).
 
-Every view is built from :func:`metrics.report.figures_report`, the same function behind the
-export and ``/api/figures.csv``, so a number on screen always equals the downloaded one.
+Every number arrives in report rows (``data.report_store``: the rows the export writes), so a
+number on screen always equals the downloaded one; these functions select and arrange, and
+compute no figure, status or SPC verdict of their own.
 """
 
 from __future__ import annotations
@@ -12,63 +13,56 @@ import pandas as pd
 
 from metrics import spc
 from metrics.catalogue import Catalogue, Kpi
-from metrics.orgtree import children
 from metrics.periods import add_months, month_name
-from metrics.report import Dataset, ReportQuery, figures_report, rebase_flags
+from metrics.report import Dataset
 
 SPARK_MONTHS = 13
 
 
-def latest_month(dataset: Dataset) -> str | None:
-    """The newest month with any figure (the default month of every page)."""
-    if dataset.figures.empty:
+def latest_month(series: pd.DataFrame) -> str | None:
+    """The newest month with any figure (the default month of every page), from the report's
+    series summary (``data.report_store.read_series``)."""
+    if series.empty:
         return None
-    return str(dataset.figures["period"].max())
+    return str(series["latest_month"].max())
 
 
-def available_months(dataset: Dataset) -> list[str]:
-    """Months with figures, newest first."""
-    if dataset.figures.empty:
+def available_months(series: pd.DataFrame) -> list[str]:
+    """Every month from the first to the latest with a figure, newest first."""
+    if series.empty:
         return []
-    return sorted(dataset.figures["period"].unique(), reverse=True)
+    first, last = str(series["first_month"].min()), str(series["latest_month"].max())
+    months = []
+    month = last
+    while month >= first:
+        months.append(month)
+        month = add_months(month, -1)
+    return months
 
 
-def busiest_parent(dataset: Dataset, kpi: str) -> str | None:
-    """The unit with the most children holding their own figures for ``kpi`` in the latest month."""
-    figures = dataset.figures
-    mine = figures[figures["kpi"] == kpi]
+def busiest_parent(series: pd.DataFrame, orgs: pd.DataFrame, kpi: str) -> str | None:
+    """The unit with the most children holding their own figures for ``kpi`` in its latest month."""
+    mine = series[(series["kpi"] == kpi) & series["own"].astype(bool)]
     if mine.empty:
         return None
-    month = str(mine["period"].max())
-    latest = mine.loc[mine["period"] == month, "org"]
-    parents = dataset.orgs.drop_duplicates("code", keep="last").set_index("code")["parent"]
+    latest = mine.loc[mine["latest_month"] == mine["latest_month"].max(), "org"]
+    parents = orgs.drop_duplicates("code", keep="last").set_index("code")["parent"]
     counts = latest.map(parents).loc[lambda s: s.fillna("") != ""].value_counts()
     return str(counts.index[0]) if len(counts) else None
 
 
 def scorecard(
-    dataset: Dataset, catalogue: Catalogue, monthly: pd.DataFrame, org: str, period: str, month: str
+    history: pd.DataFrame, rows: pd.DataFrame, catalogue: Catalogue, benchmarks: pd.DataFrame, month: str
 ) -> pd.DataFrame:
     """One row per KPI in catalogue order: the period containing ``month``, plus stage, sparkline.
 
-    KPIs without a figure for the period keep a row (value missing) so the card says so.
+    ``history`` is the unit's monthly report rows for the 13 months to ``month``; ``rows`` its
+    report rows for the period shown. KPIs without a figure for the period keep a row (value
+    missing) so the card says so. SPC icons always come from the monthly row of ``month``.
     ``spark`` holds the last 13 monthly values (None where missing), oldest first.
     """
-    history = figures_report(
-        dataset,
-        catalogue,
-        ReportQuery(org=org, period="month", start=add_months(month, 1 - SPARK_MONTHS), end=month),
-        monthly,
-    )
-    if period == "month":  # the same report as the history's, from ``month`` on: do not make it twice
-        rows = history[history["period"] >= month].reset_index(drop=True)
-    else:
-        rows = figures_report(
-            dataset, catalogue, ReportQuery(org=org, period=period, start=month, end=month), monthly
-        )
-    if period != "month":  # SPC icons always come from the monthly series
-        icons = history.drop_duplicates("kpi", keep="last").set_index("kpi")[["variation", "assurance"]]
-        rows = rows.drop(columns=["variation", "assurance"]).join(icons, on="kpi")
+    icons = history[history["period"] == month].set_index("kpi")[SPC_CARD_COLUMNS]
+    rows = rows.drop(columns=SPC_CARD_COLUMNS).join(icons, on="kpi")
     months = [add_months(month, -i) for i in range(SPARK_MONTHS - 1, -1, -1)]
     values = history.pivot_table(index="kpi", columns="period", values="value", aggfunc="last")
     values = values.reindex(columns=months)
@@ -82,7 +76,12 @@ def scorecard(
         else [None] * SPARK_MONTHS
         for k in card["kpi"]
     ]
-    return with_latest_benchmarks(card, dataset.benchmarks, catalogue, month)
+    return with_latest_benchmarks(card, benchmarks, catalogue, month)
+
+
+SPC_CARD_COLUMNS = ["variation", "assurance", "spc_rule", "spc_since", "spc_moved", "spc_provisional"]
+SPC_CARD_COLUMNS += ["spc_segment", "spc_from", "spc_to"]
+"""The monthly SPC fields a scorecard row shows, whatever the period."""
 
 
 SCORECARD_COMPARATORS = {"england": "England", "neighbours": "Statistical neighbours"}
@@ -141,63 +140,43 @@ def exceptions_only(card: pd.DataFrame) -> pd.DataFrame:
     return card[card["rag"].isin(["red", "amber"])]
 
 
-def trend(
-    dataset: Dataset,
-    catalogue: Catalogue,
-    monthly: pd.DataFrame,
-    kpi: str,
-    org: str,
-    period: str,
-    start: str | None,
-    end: str | None,
-) -> pd.DataFrame:
-    """The KPI's values for one unit over time (with targets, RAG, SPC and comparators)."""
-    query = ReportQuery(kpis=(kpi,), org=org, period=period, start=start, end=end)
-    return figures_report(dataset, catalogue, query, monthly)
+def spc_point(row: pd.Series | dict) -> spc.SpcPoint | None:
+    """The stored SPC fields of one monthly report row as a :class:`metrics.spc.SpcPoint`
+    (None when the month has no SPC: no value)."""
+    variation = row.get("variation")
+    if not isinstance(variation, str) or not variation:
+        return None
+
+    def text(name: str) -> str | None:
+        value = row.get(name)
+        return value if isinstance(value, str) and value else None
+
+    segment = row.get("spc_segment")
+    start, end = text("spc_from"), text("spc_to")
+    return spc.SpcPoint(
+        month=str(row.get("end_month") or row.get("period")),
+        variation=variation,
+        rule=text("spc_rule") or "",
+        since=text("spc_since"),
+        provisional=row.get("spc_provisional") == "yes",
+        segment=0 if segment is None or pd.isna(segment) else int(segment),
+        baseline=(start, end) if start and end else None,
+        moved_from=text("spc_moved"),
+    )
 
 
-def breakdown(
-    dataset: Dataset, catalogue: Catalogue, monthly: pd.DataFrame, kpi: str, org: str, month: str
-) -> pd.DataFrame:
-    """The latest value (at ``month``) for each child unit of ``org`` that has one."""
-    frames = [
-        figures_report(
-            dataset, catalogue, ReportQuery(kpis=(kpi,), org=child, start=month, end=month), monthly
-        )
-        for child in children(dataset.orgs, org, month)
-    ]
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def comparison(
-    dataset: Dataset,
-    catalogue: Catalogue,
-    monthly: pd.DataFrame,
-    kpi: str,
-    org: str,
-    start: str,
-    end: str,
-) -> pd.DataFrame:
-    """Monthly rows of one KPI for every unit that was a child of ``org`` at some point in range."""
-    units = sorted({c for m in (start, end) for c in children(dataset.orgs, org, m)})
-    frames = [
-        figures_report(dataset, catalogue, ReportQuery(kpis=(kpi,), org=unit, start=start, end=end), monthly)
-        for unit in units
-    ]
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def spc_caption(dataset: Dataset, rows: pd.DataFrame, kpi: Kpi) -> str:
-    """The plain-English SPC sentence for a monthly trend of one unit (rows from :func:`trend`)."""
-    valued = rows[rows["value"].notna()].reset_index(drop=True)
+def spc_caption(rows: pd.DataFrame, first_shown: str | None = None) -> str:
+    """The plain-English SPC sentence for the latest month of a monthly trend (report rows), with
+    which months the limits come from when they reach back before ``first_shown``."""
+    valued = rows[rows["value"].notna()]
     if valued.empty:
         return ""
-    flags = rebase_flags(valued, dataset.process_changes)
-    breaks = [i for i in flags[flags].index if i > 0]
-    table = spc.spc_table(valued["value"], kpi.polarity, breaks)
-    return spc.caption(table, kpi.polarity, list(valued["period"]))
+    point = spc_point(valued.iloc[-1])
+    if point is None:
+        return ""
+    text = spc.describe(point) + "."
+    baseline = spc.baseline_text(point, first_shown or str(valued["end_month"].min()))
+    return f"{text} {baseline}" if baseline else text
 
 
 def process_changes_for(dataset: Dataset, kpi: str, org: str) -> pd.DataFrame:

@@ -366,18 +366,71 @@ def test_missing_month_gets_no_statistics_or_signal():
     assert gap["segment"] == 0
 
 
-def test_missing_month_is_skipped_not_a_break():
-    months = months_from("2023-01", 16)
-    values = pd.Series([1.0, 2.0, 1.0, 2.0, 10.0, math.nan, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0])
-    values.index = months
-    with_gap = spc_table(values, "up")
-    without = spc_table(values.dropna(), "up")
-    pd.testing.assert_frame_equal(with_gap.drop(index="2023-06"), without)
+def test_a_missing_month_breaks_the_moving_range_but_not_the_limits():
+    # 1..5 then a gap then 20..24: moving ranges 1,1,1,1 and 1,1,1,1 (never 20 - 5 across the gap)
+    values = [1.0, 2.0, 3.0, 4.0, 5.0, math.nan, 20.0, 21.0, 22.0, 23.0, 24.0]
+    result = table(values)
+    mean = (15 + 110) / 10
+    assert result["mean"].dropna().unique().tolist() == [pytest.approx(mean)]
+    assert result["upper"].dropna().iloc[0] == pytest.approx(mean + 2.66 * 1.0)
 
 
-def test_runs_bridge_a_missing_month():
-    result = table([5, 5, 5, 5, math.nan, 5, 5, 5] + [-5] * 7)
-    assert flagged(result, "shift") == [0, 1, 2, 3, 5, 6, 7, *range(8, 15)]
+def test_long_form_gaps_break_runs_as_a_missing_month_does():
+    values = pd.Series([5, 5, 5, 5, 5, 5, 5, 5] + [-5] * 7, dtype=float)
+    gaps = np.zeros(len(values), dtype=bool)
+    gaps[4] = True  # the fifth row is two months after the fourth
+    with_gap = spc_many(values, np.zeros(len(values)), "up", gaps=gaps)
+    nan_gap = table([5, 5, 5, 5, math.nan, 5, 5, 5, 5] + [-5] * 7).dropna(subset=["value"])
+    assert flagged(with_gap, "shift") == list(range(8, 15))
+    assert with_gap["shift"].tolist() == nan_gap["shift"].tolist()
+
+
+# Reference vectors for the choices spc.md leaves to us (documented in docs/spc.md).
+@pytest.mark.parametrize(
+    ("values", "column", "expected"),
+    [
+        # a gap breaks a run: four, gap, three above the mean is no 7-point shift
+        ([5, 5, 5, 5, math.nan, 5, 5, 5] + [-5] * 7, "shift", list(range(8, 15))),
+        # seven rising months with a gap in the middle are no trend
+        ([4, 4, 4, 1, 2, 3, math.nan, 4, 5, 6, 7, 4, 4, 4], "trend", []),
+        # the same seven rising months without the gap are one
+        ([4, 4, 4, 1, 2, 3, 4, 5, 6, 7, 4, 4, 4], "trend", list(range(3, 10))),
+    ],
+    ids=["gap-breaks-shift", "gap-breaks-trend", "no-gap-trend"],
+)
+def test_reference_gaps(values, column, expected):
+    assert flagged(table(values), column) == expected
+
+
+def test_reference_trend_takes_precedence_over_a_run_on_the_other_side():
+    # Seven points above the mean (a shift, high) that also fall month on month (a trend, low):
+    # the trend decides, so every point of it is low; higher is better, so concern.
+    values = [10.0, 16.0] * 6 + [20, 19.5, 19, 18.5, 18, 17.5, 17]
+    result = table(values, polarity="up")
+    run = result.iloc[12:]
+    assert run["shift"].all() and run["trend"].all()
+    assert not run["outside"].any()
+    assert run["rule"].tolist() == ["trend"] * 7
+    assert run["direction"].tolist() == ["low"] * 7
+    assert run["signal"].tolist() == ["concern"] * 7
+    assert variation(result, "up") == "concern_low"
+
+
+def test_reference_outside_takes_precedence_over_a_trend():
+    values = [10.0, 11.0] * 8 + [10, 9, 8, 7, 6, 5, -30]
+    result = table(values, polarity="up")
+    assert result["rule"].iloc[-1] == "outside"
+    assert result["direction"].iloc[-1] == "low"
+    assert result["rule"].iloc[-2] == "trend"
+
+
+def test_run_start_names_where_the_run_began():
+    result = table([10, 14] * 6 + [15] * 7)  # the last 14 is above the mean too: 8 in a row
+    assert result["rule"].iloc[-1] == "shift"
+    assert int(result["run_start"].iloc[-1]) == 11
+    common = result["rule"] == ""
+    assert common.any()
+    assert (result.loc[common, "run_start"] == -1).all()
 
 
 def test_all_missing_and_empty():
@@ -552,7 +605,11 @@ def test_spc_many_matches_spc_table_per_series():
         pieces.append(
             pd.DataFrame({"id": f"kpi{number}", "value": values, "pol": polarity, "rebase": rebase})
         )
-        expected.append(spc_table(pd.Series(values), polarity, breaks))
+        one = spc_table(pd.Series(values), polarity, breaks)
+        offset = 30 * number  # run_start is a row position in the long form
+        expected.append(
+            one.assign(run_start=one["run_start"].where(one["run_start"] < 0, one["run_start"] + offset))
+        )
     frame = pd.concat(pieces, ignore_index=True)
     result = spc_many(frame["value"], frame["id"], frame["pol"], frame["rebase"])
     pd.testing.assert_frame_equal(result, pd.concat(expected, ignore_index=True))
@@ -652,7 +709,9 @@ def test_rules_never_span_a_break(series, options, data):
     cut = data.draw(st.integers(1, len(values) - 1))
     whole = table(values, polarity, [cut], options)
     left, right = table(values[:cut], polarity, (), options), table(values[cut:], polarity, (), options)
-    pd.testing.assert_frame_equal(whole, pd.concat([left, right.assign(segment=1)], ignore_index=True))
+    shifted = right["run_start"].where(right["run_start"] < 0, right["run_start"] + cut)
+    expected = pd.concat([left, right.assign(segment=1, run_start=shifted)], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, expected)
 
 
 @settings(deadline=None)
