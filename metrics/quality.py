@@ -397,7 +397,7 @@ def _outside_limits(ctx: _Context) -> pd.DataFrame:
     series = valued["series"].to_numpy()
     y = valued["value"].to_numpy(dtype=float)
     mean, upper = valued["spc_mean"].to_numpy(dtype=float), valued["spc_upper"].to_numpy(dtype=float)
-    hits = (valued["spc_rule"] == "outside").to_numpy(dtype=bool)
+    hits = (valued["spc_rule"] == "outside").to_numpy(dtype=bool, copy=True)  # pandas 3: views are read-only
     segment = valued["spc_segment"].to_numpy(dtype=float)
     consecutive = np.diff(valued["index"].to_numpy()) == 1
     linked = (series[1:] == series[:-1]) & (segment[1:] == segment[:-1]) & consecutive
