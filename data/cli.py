@@ -1,4 +1,4 @@
-"""The command line: ``python -m data load|validate|export|history|check|demo|backup|config``.
+"""The command line: ``python -m data load|validate|derive|export|history|check|demo|backup|config``.
 
 A thin wrapper: each command parses its arguments, calls one library function and turns typed
 errors into ``FILE:ROW:COLUMN: message`` lines. Exit status 0 success, 1 invalid input
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from data import authority, report_store
 from data.backup import BackupError, backup_database
+from data.casefiles import commands as casefiles
 from data.engine import NoDatabase, default_url, make_engine, sqlite_path
 from data.export import export_csv
 from data.findings import read_findings
@@ -53,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        casefiles.add_options(sub)  # SSDA903 / Annex A files are derived as `derive` does
         sub.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    casefiles.add_derive_parser(commands)
     export = commands.add_parser("export", help="write figures as CSV", description="write figures as CSV")
     export.add_argument("--kpi", action="append", help="KPI code (repeat for several; default: all)")
     export.add_argument("--org", help="org unit code (default: the authority)")
@@ -138,7 +141,9 @@ def _progress_bar(done: int, total: int) -> None:
 def cmd_load(args: argparse.Namespace, url: str, dry_run: bool = False) -> int:
     progress = _progress_bar if sys.stderr.isatty() else None
     engine = make_engine(url)
-    summaries = load_files(engine, args.files, dry_run=dry_run, progress=progress)
+    summaries = load_files(
+        engine, args.files, dry_run=dry_run, progress=progress, case_options=casefiles.options_of(args)
+    )
     for summary in summaries:
         print(summary)
     if dry_run:
@@ -281,6 +286,7 @@ def cmd_config(args: argparse.Namespace, url: str) -> int:
 COMMANDS = {
     "load": cmd_load,
     "validate": cmd_validate,
+    "derive": casefiles.cmd_derive,
     "export": cmd_export,
     "history": cmd_history,
     "check": cmd_check,

@@ -17,6 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from data import chunked, ees_load, report_store, schema
+from data.casefiles.batch import CaseFiles, Options
+from data.casefiles.commands import load_case_files
 from data.findings import check_and_record
 from data.migrate import ensure_schema
 from data.problems import InvalidInput, Problem
@@ -42,8 +44,12 @@ def load_files(
     month: str | None = None,
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
+    case_options: Options | None = None,
 ) -> list[LoadSummary]:
-    """Validate and load files in one transaction; raise InvalidInput (nothing written) on any problem."""
+    """Validate and load files in one transaction; raise InvalidInput (nothing written) on any problem.
+
+    Case files (SSDA903 tables, Annex A workbooks, data books, team aliases) are derived after
+    the other files, so org units loaded by the same command label their figures."""
     catalogue = catalogue or load_catalogue()
     user = user or _user()
     summaries: list[LoadSummary] = []
@@ -57,7 +63,10 @@ def load_files(
             batch = ees_load.EesBatch(
                 paths
             )  # EES files are read together: rates need the LA file's population
+            cases = CaseFiles(paths)
             for path in paths:
+                if path in cases.claimed:
+                    continue
                 try:
                     summaries.append(
                         load_file(
@@ -68,6 +77,21 @@ def load_files(
                             month=month or this_month(),
                             progress=progress,
                             ees_batch=batch,
+                        )
+                    )
+                except InvalidInput as exc:
+                    problems.extend(exc.problems)
+            if cases:
+                try:
+                    summaries.extend(
+                        load_case_files(
+                            conn,
+                            cases,
+                            catalogue,
+                            user=user,
+                            month=month or this_month(),
+                            options=case_options,
+                            progress=progress,
                         )
                     )
                 except InvalidInput as exc:

@@ -40,7 +40,11 @@ KINDS = {
     k.name: k
     for k in (
         Kind("orgs", ("code", "name", "parent", "type"), ("from", "closed")),
-        Kind("figures", ("period", "kpi", "org", "numerator", "denominator", "value"), ("commentary",)),
+        Kind(
+            "figures",
+            ("period", "kpi", "org", "numerator", "denominator", "value"),
+            ("commentary", "provenance"),  # provenance: written by `derive`, read and not stored
+        ),
         Kind("targets", ("kpi", "from", "target", "tolerance"), ("org",)),
         Kind("benchmarks", ("kpi", "period", "comparator", "value"), ("note",)),
         Kind("process_changes", ("kpi", "org", "period", "note")),

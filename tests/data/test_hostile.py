@@ -169,7 +169,7 @@ EXPECTED: dict[str, Accepted | Rejected] = {
     "line-break-in-header.csv": Rejected(  # a line break in a name is shown as a space: one line each
         (
             "1:per iod: unknown column 'per iod' (a figures file has: period, kpi, org, numerator, "
-            "denominator, value, commentary)",
+            "denominator, value, commentary, provenance)",
             "1:period: missing column 'period'",
         )
     ),

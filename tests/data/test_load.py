@@ -63,7 +63,7 @@ def seeded(engine, write_file):
             "period,kpi,org,numerator,denominator,value,colour\n2024-01,LAC_COUNT,LA,,,3,red\n",
             [
                 "1:colour: unknown column 'colour' (a figures file has: "
-                "period, kpi, org, numerator, denominator, value, commentary)"
+                "period, kpi, org, numerator, denominator, value, commentary, provenance)"
             ],
         ),
         (HEADER + "2024-01,NOT_A_KPI,LA,,,3\n", ["2:kpi: unknown KPI code 'NOT_A_KPI'"]),
