@@ -168,7 +168,7 @@ def test_version_2_database_upgrades_to_3_and_keeps_every_row(seeded, write_file
     with engine.begin() as conn:
         assert schema_version(conn) == 2
         assert not sa.inspect(conn).has_table("findings")
-        assert ensure_schema(conn) == 3
+        assert ensure_schema(conn) == schema.SCHEMA_VERSION
         assert {ix["name"] for ix in sa.inspect(conn).get_indexes("findings")} == {"ix_findings_load"}
     assert read_figures(engine).sort_values(["org", "period"]).reset_index(drop=True).equals(before)
     assert read_loads(engine).equals(loads_before)
