@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, jsonify, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -258,7 +259,7 @@ def _identify(auth: Auth) -> Response | str | None:
     if email:
         return email
     if request.method == "GET" and not _wants_json():
-        return redirect(f"/auth/login?next={_safe_next(request.full_path)}")
+        return redirect("/auth/login?" + urlencode({"next": _safe_next(request.full_path)}))
     return refuse(401, "sign in first (/auth/login)")
 
 

@@ -46,6 +46,8 @@ def install(server: Flask, auth: Any) -> None:
         refused = limited()
         if refused is not None:
             return refused
+        for key in [k for k in session if k.startswith("_state_oidc_")]:
+            session.pop(key)  # an abandoned earlier attempt: keep one attempt's state, not many
         session["next"] = _safe_next(request.args.get("next"))
         redirect_uri = cfg.oidc_redirect_uri or url_for("auth_callback", _external=True)
         return client.authorize_redirect(redirect_uri)

@@ -35,10 +35,11 @@ MONTH = "2025-01"
 
 def build(engine: sa.Engine, folder: Path) -> None:
     """Load the org units and figures, then add the users."""
-    orgs, figures = folder / "orgs.csv", folder / "figures.csv"
+    orgs, figures, targets = folder / "orgs.csv", folder / "figures.csv", folder / "targets.csv"
     orgs.write_text(ORGS, encoding="utf-8")
     figures.write_text(FIGURES, encoding="utf-8")
-    load_files(engine, [orgs, figures], user="loader", month=MONTH)
+    targets.write_text("kpi,from,target,tolerance\nASSESSMENTS_45WD,2024-01,95,2\n", encoding="utf-8")
+    load_files(engine, [orgs, figures, targets], user="loader", month=MONTH)
     with engine.begin() as conn:
         for email, (role, org) in USERS.items():
             add_user(conn, email, role, org, by="setup", address=COMMAND_LINE)
