@@ -70,6 +70,7 @@ def install(server: Flask, auth: Any) -> None:
         session.clear()  # a new session on sign-in: nothing carried over from before
         session["email"] = email
         session["csrf"] = secrets.token_urlsafe(32)
+        session.permanent = True  # the cookie expires with PERMANENT_SESSION_LIFETIME (8 hours)
         return redirect(target)
 
     def logout() -> Any:
