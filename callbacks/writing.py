@@ -11,15 +11,17 @@ import pandas as pd
 from dash import Input, Output, Patch, State, callback, clientside_callback, html, no_update
 
 from callbacks import auth, source
+from data.audit import read_audit
 from data.queries import read_actions
 from layouts import components, ids, writing
 from layouts.controls import org_options
 from metrics import actions as action_metrics
-from metrics.access import UPLOAD, WRITE, Forbidden, require
+from metrics.access import ADMIN, UPLOAD, WRITE, Forbidden, require
 from metrics.report import ReportError, ReportQuery
 from metrics.views import available_months
 
-PATHS = {"/actions": "Actions", "/action": "Action", "/upload": "Upload"}
+PATHS = {"/actions": "Actions", "/action": "Action", "/upload": "Upload", "/audit": "Audit log"}
+AUDIT_SHOWN = 500
 
 
 def _may(capability: str) -> bool:
@@ -42,6 +44,10 @@ def render(path: str, search: str | None) -> list | html.Div:
         return writing.upload_page(_may(UPLOAD))
     if path == "/action":
         return _action_page(search)
+    if path == "/audit":
+        if not _may(ADMIN):
+            return writing.audit_page(None)
+        return writing.audit_page(read_audit(source.source().engine, limit=AUDIT_SHOWN))
     actions = _actions()
     owners = sorted(set(actions["owner"])) if len(actions) else []
     page = writing.actions_page(owners, orgs, _may(WRITE))

@@ -193,6 +193,22 @@ def upload_problems(result: dict | None) -> html.Div | html.Table | None:
     )
 
 
+def audit_page(log: pd.DataFrame | None) -> list:
+    """The newest audit rows, for admins (``python -m data audit`` exports them all)."""
+    if log is None:
+        return [html.H1("Audit log"), c.empty_state("The audit log is for admins", "Ask an admin.")]
+    columns = [
+        c.Column("When", lambda r: r["at"]),
+        c.Column("Who", lambda r: r["who"]),
+        c.Column("What", lambda r: r["action"]),
+        c.Column("Of", lambda r: r["target"]),
+        c.Column("From", lambda r: r["address"]),
+        c.Column("Detail", lambda r: r["detail"]),
+    ]
+    caption = f"The newest {len(log)} writes, newest first (python -m data audit exports every one)"
+    return [html.H1("Audit log"), c.table(log, columns, caption, "audit-table")]
+
+
 def validation_parts() -> list:
     """Every component these pages create, for Dash's callback validation."""
     return [

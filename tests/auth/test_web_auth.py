@@ -320,3 +320,71 @@ def test_the_openapi_description_matches_the_running_app(proxied):
     check("/api/uploads", "post", upload(officer, "december.csv", BAD))
     check("/api/uploads/{id}/confirm", "post", confirm(officer, validated.get_json()["id"]))
     check("/api/uploads/{id}/confirm", "post", confirm(officer, validated.get_json()["id"]))
+
+
+# --- OpenID Connect mode without a provider: what happens before the provider is asked -----------
+
+
+def oidc_config(**changes) -> AuthConfig:
+    values = {
+        "mode": "oidc",
+        "secret_key": SECRET,
+        "oidc_issuer": "http://127.0.0.1:9",  # never reached by these tests
+        "oidc_client_id": "dashboard",
+        "oidc_client_secret": "secret",
+        "login_attempts_per_minute": 3,
+    }
+    return AuthConfig(**{**values, **changes})
+
+
+def test_oidc_sends_pages_to_sign_in_and_refuses_api_calls(built, db_url):
+    """Threat: data served before sign-in; an open redirect through the "next" address."""
+    from callbacks.auth import _safe_next
+
+    server = create_app(db_url, auth_config=oidc_config()).server
+    client = server.test_client()
+    page = client.get("/kpi?kpi=ASSESSMENTS_45WD&org=ASS1")
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/auth/login?next=%2Fkpi%3Fkpi%3DASSESSMENTS_45WD%26org%3DASS1"
+    assert client.get("/api/figures.csv").status_code == 401
+    assert client.post("/_dash-update-component", json={}).status_code == 401
+    for hostile in ("//evil.example/", "https://evil.example/", "/\\evil.example", "evil"):
+        assert _safe_next(hostile) == "/"
+    assert _safe_next("/actions?status=open") == "/actions?status=open"
+
+
+def test_oidc_sign_in_attempts_are_rate_limited_per_address(built, db_url):
+    """Threat: guessing or flooding the sign-in (the provider's own limits aside)."""
+    server = create_app(db_url, auth_config=oidc_config()).server
+    client = server.test_client()
+    statuses = [client.get("/auth/callback?code=x&state=y").status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]  # no such sign-in in progress, then too many
+    other = server.test_client()
+    other.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+    assert other.get("/auth/callback?code=x&state=y").status_code == 400
+
+
+def test_the_no_access_page_escapes_the_email(proxied):
+    """Threat: script injected through the e-mail header into the no-access page."""
+    page = client_as(proxied, "<script>alert(1)</script>@x").get("/")
+    assert page.status_code == 403
+    assert "<script>" not in page.get_data(as_text=True)
+    assert "&lt;script&gt;" in page.get_data(as_text=True)
+
+
+def test_the_audit_log_page_is_for_admins(proxied):
+    """Threat: the audit log (who wrote what, from where) read by someone who is not an admin."""
+    from callbacks import writing
+
+    editor = client_as(proxied, "editor@council.example")
+    assert post(editor, "/api/commentary", COMMENT).status_code == 200
+    pages = {}
+    for email in ("editor@council.example", "admin@council.example"):
+        headers = {"X-Forwarded-Email": email}
+        with proxied.test_request_context("/audit", headers=headers, environ_base={"REMOTE_ADDR": PROXY}):
+            assert proxied.preprocess_request() is None  # signed in, as a real request would be
+            pages[email] = str(writing.render("/audit", ""))
+    assert "commentary.write" in pages["admin@council.example"]
+    assert "editor@council.example" in pages["admin@council.example"]
+    assert "commentary.write" not in pages["editor@council.example"]
+    assert "The audit log is for admins" in pages["editor@council.example"]

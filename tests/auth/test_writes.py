@@ -155,6 +155,10 @@ def test_actions_load_and_export_as_csv_with_file_row_column_problems(built, tmp
     summaries = load_files(built, [out], user="officer", month="2025-01")
     assert [s.load_id for s in summaries] == [None]  # the same actions again change nothing
     assert read_process_changes(built)["org"].tolist() == ["LAC1"]
+    # text a spreadsheet would run as a formula is exported harmless
+    writes.create_action(built, ADMIN, action_fields(title='=HYPERLINK("http://x")'), address=HERE)
+    assert main(["--db", built.url.render_as_string(hide_password=False), "actions", "--out", str(out)]) == 0
+    assert "'=HYPERLINK" in out.read_text(encoding="utf-8")
 
 
 def test_users_and_audit_on_the_command_line(built, capsys, tmp_path: Path):
