@@ -56,6 +56,21 @@ def render(path: str, search: str | None) -> list | html.Div:
     return page
 
 
+def actions_by_kpi(org: str) -> dict[str, list[str]]:
+    """For the exceptions paper: each KPI's open and done actions for the unit, in words."""
+    actions = _actions()
+    if actions.empty:
+        return {}
+    late = action_metrics.overdue(actions, dt.date.today())
+    found: dict[str, list[str]] = {}
+    for index, action in actions[(actions["org"] == org) & (actions["status"] != "dropped")].iterrows():
+        words = f"{action['title']} ({action['owner']}, due {action['due']}, {action['status']}"
+        words += ", overdue)" if bool(late.get(index, False)) else ")"
+        for code in str(action["kpis"]).split(","):
+            found.setdefault(code, []).append(words)
+    return found
+
+
 def _action_page(search: str | None) -> list | html.Div:
     raw = parse_qs((search or "").lstrip("?")).get("id", [""])[0]
     actions = _actions()

@@ -36,6 +36,7 @@ def exceptions_content(
     org_name: str,
     period: str,
     month: str,
+    actions: dict[str, list[str]] | None = None,
 ) -> list:
     # The exceptions' own rows of the figures export (same columns as every other download).
     query = {
@@ -100,6 +101,12 @@ def exceptions_content(
                         ],
                         className="exception-commentary",
                     ),
+                    html.P(
+                        [html.Strong("Actions: "), "; ".join((actions or {})[row.kpi])],
+                        className="exception-actions",
+                    )
+                    if (actions or {}).get(row.kpi)
+                    else None,
                 ],
                 className=f"exception exception-{row.rag or 'none'}",
             )

@@ -156,6 +156,9 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
 
     page.goto("/exceptions?org=ASS1&period=month&month=2024-12")
     expect(page.locator(".page-content")).to_contain_text("cover starts in January")
+    expect(page.locator(".exception-actions")).to_contain_text(
+        "Weekly huddle on late assessments (Head of Safeguarding, due 2024-03-31, open, overdue)"
+    )
     export = page.request.get(f"/api/figures.csv?kpi={KPI}&org=ASS1&from=2024-12&to=2024-12")
     assert "Two agency workers left in November; cover starts in January." in export.text()
     actions_csv = page.request.get("/api/actions.csv").text()
