@@ -101,7 +101,7 @@ def _action_page(search: str | None) -> list | html.Div:
     Input("actions-org", "value"),
     Input("actions-overdue", "value"),
 )
-def actions_list(owner: str | None, status: str | None, org: str | None, only_overdue: list | None):
+def actions_list(owner: str | None, status: str | None, org: str | None, only_overdue: str | None):
     """The actions, filtered by owner, status, unit (and below) and overdue."""
     actions = _actions()
     late = action_metrics.overdue(actions, dt.date.today())

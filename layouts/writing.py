@@ -62,9 +62,7 @@ def actions_page(owners: Sequence[str], org_choices: Sequence[tuple[str, str]], 
                 _choice("actions-owner", "Owner", [(o, o) for o in owners]),
                 _choice("actions-status", "Status", STATUSES),
                 _choice("actions-org", "Unit", org_choices),
-                dcc.Checklist(
-                    id="actions-overdue", options=[{"label": " Only overdue", "value": "overdue"}], value=[]
-                ),
+                _choice("actions-overdue", "Overdue", [("overdue", "Only overdue actions")]),
             ],
             className="controls",
         ),
@@ -155,11 +153,18 @@ def upload_page(can_upload: bool) -> list:
             "Drag a CSV or Excel (.xlsx) file here. It is checked first; "
             "only a file without problems can be loaded."
         ),
-        dcc.Upload(
-            id="upload-file",
-            children=html.Div(["Drag a file here, or ", html.Button("choose a file", className="button")]),
-            className="upload-drop",
-            multiple=False,
+        html.Label(  # names the upload's own file input for screen readers
+            [
+                html.Span("File to check and load", className="control-label"),
+                dcc.Upload(
+                    id="upload-file",
+                    children=html.Div(
+                        ["Drag a file here, or ", html.Span("choose a file", className="button")]
+                    ),
+                    className="upload-drop",
+                    multiple=False,
+                ),
+            ]
         ),
         dcc.Store(id="upload-result"),
         html.Div(id="upload-problems", role="status"),

@@ -224,6 +224,26 @@ def test_an_officer_uploads_a_bad_file_then_a_good_one(
     context.close()
 
 
+def test_the_writing_pages_pass_axe(browser: Browser, served: str):
+    """The forms an editor and an officer use: axe-clean but for Dash's known violations."""
+    from tests.browser.test_pages import AXE, unexpected_violations
+
+    context, page = signed_in(browser, served, "admin@council.example", "/actions")
+    found = {}
+    for path, ready in (
+        ("/actions", "table.actions-table"),
+        (f"/kpi?kpi={KPI}&org=ASS1", "#commentary-text"),
+        ("/upload", "#upload-file"),
+        ("/action?id=1", ".did-it-work"),
+        ("/audit", "table.audit-table"),
+    ):
+        page.goto(path)
+        expect(page.locator(ready).first).to_be_visible()
+        found[path] = unexpected_violations(page, AXE.run(page).response["violations"])
+    assert found == {key: [] for key in found}
+    context.close()
+
+
 def test_sign_in_attempts_are_rate_limited(browser: Browser, served: str):
     context = browser.new_context(base_url=served)
     statuses = [context.request.get("/auth/login", max_redirects=0).status for _ in range(LOGIN_LIMIT + 1)]
