@@ -129,15 +129,33 @@ def actions_list(owner: str | None, status: str | None, org: str | None, only_ov
 )
 def commentary_editor(search: str | None, _ready: object = None):
     """An editor sees a form for the commentary of the KPI, unit and month on screen."""
+    return _editor("/kpi", search)
+
+
+@callback(
+    Output("commentary-editor-grid", "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("compare"), "data"),
+)
+def grid_commentary_editor(search: str | None, _ready: object = None):
+    """On the team grid: the same form, for the service or any of its teams."""
+    return _editor("/compare", search)
+
+
+def _editor(path: str, search: str | None):
     if not _may(WRITE):
         return None
-    from callbacks.content import DOMAIN_ERRORS, view_of
+    from callbacks.content import DOMAIN_ERRORS, org_name, view_of
+    from metrics.orgtree import children
 
     try:
-        view = view_of("/kpi", search)
+        view = view_of(path, search)
     except DOMAIN_ERRORS:
         return None
     dataset = source.dataset()
+    org = str(view["org"])
+    units = [org] if path == "/kpi" else [org, *children(dataset.orgs, org)]
+    unit_choices = [(code, org_name(code)) for code in units]
     months = [m for m in available_months(dataset) if (not view["from"] or m >= view["from"])]
     months = [m for m in months if not view["to"] or m <= view["to"]]
     month = view["to"] or (max(months) if months else "")
@@ -146,22 +164,23 @@ def commentary_editor(search: str | None, _ready: object = None):
         (written["kpi"] == view["kpi"]) & (written["org"] == view["org"]) & (written["period"] == month)
     ]
     text = str(current["commentary"].iloc[0]) if len(current) else ""
-    return writing.commentary_editor(str(view["kpi"]), str(view["org"]), months, month, text)
+    return writing.commentary_editor(str(view["kpi"]), unit_choices, org, months, month, text)
 
 
 @callback(
     Output("commentary-text", "value"),
     Input("commentary-month", "value"),
+    Input("commentary-org", "value"),
     State("commentary-key", "data"),
     prevent_initial_call=True,
 )
-def commentary_for_month(month: str | None, key: dict | None):
-    """The current commentary of the chosen month, to edit."""
-    if not month or not key:
+def commentary_for_month(month: str | None, org: str | None, key: dict | None):
+    """The current commentary of the chosen unit and month, to edit."""
+    if not month or not org or not key:
         return no_update
     written = source.dataset().commentary
     found = written[
-        (written["kpi"] == key.get("kpi")) & (written["org"] == key.get("org")) & (written["period"] == month)
+        (written["kpi"] == key.get("kpi")) & (written["org"] == org) & (written["period"] == month)
     ]
     return str(found["commentary"].iloc[0]) if len(found) else ""
 
@@ -251,16 +270,17 @@ async function(url, method, body) {
 
 clientside_callback(
     f"""
-    async function(clicks, key, month, text) {{
+    async function(clicks, key, org, month, text) {{
         if (!clicks) {{ return window.dash_clientside.no_update; }}
         const save = {SAVE_JS};
-        const body = {{kpi: key.kpi, org: key.org, period: month, text: text || ""}};
+        const body = {{kpi: key.kpi, org: org || "", period: month || "", text: text || ""}};
         return await save("/api/commentary", "POST", body);
     }}
     """,
     Output("commentary-status", "children"),
     Input("commentary-save", "n_clicks"),
     State("commentary-key", "data"),
+    State("commentary-org", "value"),
     State("commentary-month", "value"),
     State("commentary-text", "value"),
     prevent_initial_call=True,

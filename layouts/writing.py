@@ -35,12 +35,20 @@ def _choice(
     )
 
 
-def commentary_editor(kpi: str, org: str, months: Sequence[str], month: str, text: str) -> html.Section:
+def commentary_editor(
+    kpi: str,
+    orgs: Sequence[tuple[str, str]],
+    org: str,
+    months: Sequence[str],
+    month: str,
+    text: str,
+) -> html.Section:
     """An editor's form for the commentary of a KPI x unit x month (saved through the API)."""
     return html.Section(
         [
             html.H2("Write commentary"),
-            dcc.Store(id="commentary-key", data={"kpi": kpi, "org": org}),
+            dcc.Store(id="commentary-key", data={"kpi": kpi}),
+            _choice("commentary-org", "Unit", orgs, org),
             _choice("commentary-month", "Month", [(m, m) for m in sorted(months, reverse=True)], month),
             _field(
                 "Commentary",
@@ -217,7 +225,7 @@ def audit_page(log: pd.DataFrame | None) -> list:
 def validation_parts() -> list:
     """Every component these pages create, for Dash's callback validation."""
     return [
-        commentary_editor("K", "O", ["2024-01"], "2024-01", ""),
+        commentary_editor("K", [("O", "O")], "O", ["2024-01"], "2024-01", ""),
         *actions_page([], [], True),
         action_form([], []),
         *upload_page(True),

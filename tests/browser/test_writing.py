@@ -128,6 +128,18 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     expect(page.locator("#commentary-status")).to_have_text("Saved.")
     expect(page.locator(".commentary-list")).to_contain_text("cover starts in January", timeout=20_000)
 
+    page.goto(f"/compare?kpi={KPI}&org=SFS")  # the team grid: any team of the service
+    expect(page.locator("table.compare-grid")).to_be_visible()
+    page.locator("#commentary-org").click()
+    page.get_by_role("option", name="Assessment Team 2").click()
+    page.locator("#commentary-month").click()
+    page.get_by_role("option", name="2024-11").click()
+    page.locator("#commentary-text").fill("Team 2 covered Team 1's duty week.")
+    page.get_by_role("button", name="Save commentary").click()
+    expect(page.locator("#commentary-status")).to_have_text("Saved.")
+    grid_export = page.request.get(f"/api/figures.csv?kpi={KPI}&org=ASS2&from=2024-11&to=2024-11").text()
+    assert "Team 2 covered Team 1's duty week." in grid_export
+
     page.goto("/actions")
     page.locator("#action-title").fill("Weekly huddle on late assessments")
     page.locator("#action-owner").fill("Head of Safeguarding")
