@@ -91,7 +91,7 @@ def _action_page(search: str | None) -> list | html.Div:
             continue
         verdicts.append((catalogue[code].name, action_metrics.did_it_work(rows, month, catalogue[code])))
     late = bool(action_metrics.overdue(found, dt.date.today()).iloc[0])
-    return writing.action_page(action, verdicts, late)
+    return writing.action_page(action, verdicts, late, _may(WRITE))
 
 
 @callback(
@@ -352,5 +352,20 @@ clientside_callback(
     Output("upload-status", "children"),
     Input("upload-confirm", "n_clicks"),
     State("upload-result", "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    f"""
+    async function(clicks, id, status) {{
+        if (!clicks) {{ return window.dash_clientside.no_update; }}
+        const save = {SAVE_JS};
+        return await save("/api/actions/" + encodeURIComponent(id), "PATCH", {{status: status || ""}});
+    }}
+    """,
+    Output("action-status-saved", "children"),
+    Input("action-save-status", "n_clicks"),
+    State("action-id", "data"),
+    State("action-new-status", "value"),
     prevent_initial_call=True,
 )

@@ -126,7 +126,23 @@ def actions_table(actions: pd.DataFrame, overdue: pd.Series) -> html.Table | htm
     return c.table(rows, columns, "Improvement actions", "actions-table")
 
 
-def action_page(action: dict, verdicts: Sequence[tuple[str, str]], is_overdue: bool) -> list:
+def status_form(action_id: int, status: str) -> html.Section:
+    """An editor's form to report an action's progress (saved through the API)."""
+    return html.Section(
+        [
+            html.H2("Report progress"),
+            dcc.Store(id="action-id", data=action_id),
+            _choice("action-new-status", "Status", STATUSES, status),
+            html.Button("Save status", id="action-save-status", n_clicks=0, className="button"),
+            html.P(id="action-status-saved", role="status"),
+        ],
+        className="action-progress",
+    )
+
+
+def action_page(
+    action: dict, verdicts: Sequence[tuple[str, str]], is_overdue: bool, can_write: bool = False
+) -> list:
     """One action, and for each of its KPIs the SPC before and after its date in plain words."""
     facts = [
         ("Owner", action["owner"]),
@@ -143,6 +159,7 @@ def action_page(action: dict, verdicts: Sequence[tuple[str, str]], is_overdue: b
         html.Dl([part for label, value in facts for part in (html.Dt(label), html.Dd(value))]),
         html.H2("Did it work?"),
         *[html.Section([html.H3(name), html.P(text, className="did-it-work")]) for name, text in verdicts],
+        status_form(int(action["id"]), str(action["status"])) if can_write else None,
         html.P(html.A("All actions", href="/actions")),
     ]
 
@@ -228,6 +245,7 @@ def validation_parts() -> list:
         commentary_editor("K", [("O", "O")], "O", ["2024-01"], "2024-01", ""),
         *actions_page([], [], True),
         action_form([], []),
+        status_form(1, "open"),
         *upload_page(True),
         dcc.Graph(id="graph-trend"),  # drawn inside the trend page's content
     ]

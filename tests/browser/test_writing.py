@@ -165,6 +165,15 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     ).to_have_count(1)
     page.goto("/action?id=1")
     expect(page.locator(".did-it-work")).to_contain_text("Before July 2024 the monthly figure averaged")
+    page.locator("#action-new-status").click()
+    page.get_by_role("option", name="Done").click()
+    page.get_by_role("button", name="Save status").click()
+    expect(page.locator("#action-status-saved")).to_have_text("Saved.")
+    expect(page.locator("dl")).to_contain_text("done", timeout=20_000)
+    page.locator("#action-new-status").click()  # and back: still open, for the papers below
+    page.get_by_role("option", name="Open").click()
+    page.get_by_role("button", name="Save status").click()
+    expect(page.locator("#action-status-saved")).to_have_text("Saved.")
 
     page.goto("/exceptions?org=ASS1&period=month&month=2024-12")
     expect(page.locator(".page-content")).to_contain_text("cover starts in January")
