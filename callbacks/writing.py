@@ -12,6 +12,7 @@ from dash import Input, Output, Patch, State, callback, clientside_callback, htm
 
 from callbacks import auth, source
 from data.audit import read_audit
+from data.engine import NoDatabase
 from data.queries import read_actions
 from layouts import components, ids, writing
 from layouts.controls import org_options
@@ -33,7 +34,15 @@ def _may(capability: str) -> bool:
 
 
 def _actions() -> pd.DataFrame:
-    return read_actions(source.source().engine)
+    try:
+        return read_actions(source.source().engine)
+    except NoDatabase:
+        return read_actions_empty()
+
+
+def read_actions_empty() -> pd.DataFrame:
+    columns = ["id", "title", "owner", "due", "status", "kpis", "org", "starts_process", "description"]
+    return pd.DataFrame(columns=[*columns, "created_by", "created_at", "updated_by", "updated_at"])
 
 
 def render(path: str, search: str | None) -> list | html.Div:

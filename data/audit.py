@@ -44,7 +44,12 @@ def record(
 
 def read_audit(source: Source, limit: int | None = None) -> pd.DataFrame:
     """The audit log, newest first."""
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_audit(conn, limit)
     t = schema.audit
+    if not sa.inspect(source).has_table("audit"):
+        return pd.DataFrame(columns=[c.name for c in t.columns])
     query = sa.select(t.c.id, t.c.at, t.c.who, t.c.action, t.c.target, t.c.detail, t.c.address, t.c.load_id)
     query = query.order_by(t.c.id.desc())
     if limit is not None:

@@ -388,3 +388,25 @@ def test_the_audit_log_page_is_for_admins(proxied):
     assert "editor@council.example" in pages["admin@council.example"]
     assert "commentary.write" not in pages["editor@council.example"]
     assert "The audit log is for admins" in pages["editor@council.example"]
+
+
+@pytest.mark.parametrize("kind", ["missing file", "schema only"])
+def test_the_writing_pages_on_a_database_with_nothing_yet(tmp_path: Path, kind: str):
+    """A fresh install: the new pages say there is nothing yet instead of failing."""
+    from callbacks import writing
+    from data.engine import make_engine
+    from data.migrate import ensure_schema
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    if kind == "schema only":
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            ensure_schema(conn)
+        engine.dispose()
+    server = create_app(url, auth_config=AuthConfig()).server
+    with server.test_request_context("/actions"):
+        assert server.preprocess_request() is None
+        assert "Improvement actions" in str(writing.render("/actions", ""))
+        assert "No such action" in str(writing.render("/action", "?id=1"))
+        assert "Uploads need the officer role" in str(writing.render("/upload", ""))
+        assert "No improvement action matches" in str(writing.actions_list(None, None, None, None))
