@@ -404,7 +404,7 @@ def test_the_writing_pages_on_a_database_with_nothing_yet(tmp_path: Path, kind: 
             ensure_schema(conn)
         engine.dispose()
     server = create_app(url, auth_config=AuthConfig()).server
-    with server.test_request_context("/actions"):
+    with server.test_request_context("/actions", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         assert server.preprocess_request() is None
         assert "Improvement actions" in str(writing.render("/actions", ""))
         assert "No such action" in str(writing.render("/action", "?id=1"))
