@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB := data/dashboard.db
 
-.PHONY: run test check lint docs demo bench browser clean
+.PHONY: run test check lint docs demo bench browser oidc clean
 
 run: $(VENV)/.runtime $(DB) ## serve the dashboard on the demo database at http://127.0.0.1:8050
 	$(PY) app.py
 
-test: $(VENV)/.dev browser ## lint and run the whole test suite
+test: $(VENV)/.dev browser oidc ## lint and run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -48,6 +48,10 @@ browser: ## Debian's Chromium for the browser tests (installed when root and mis
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; \
 	fi
+
+oidc: ## the OpenID provider the sign-in tests run (npm package oidc-provider, tests/oidc)
+	@if command -v npm >/dev/null 2>&1; then cd tests/oidc && npm ci --no-audit --no-fund --silent; \
+	else echo "Node.js/npm is missing: the OpenID sign-in test will be skipped"; fi
 
 bench: $(VENV)/.dev ## run the benchmarks by hand (not part of the tests)
 	$(PY) bench/etl.py

@@ -16,7 +16,7 @@ from dash import Dash
 from flask import Response
 
 import callbacks
-from callbacks import guard, pages, source
+from callbacks import auth, guard, pages, source, write_api
 from data.engine import default_url
 from layouts import shell
 
@@ -46,8 +46,14 @@ SECURITY_HEADERS = {
 MAX_REQUEST_BYTES = 1_000_000
 
 
-def create_app(database_url: str | None = None, *, cache_config: dict | None = None) -> Dash:
-    """A dashboard reading ``database_url`` (default: DATABASE_URL, else the bundled SQLite file)."""
+def create_app(
+    database_url: str | None = None,
+    *,
+    cache_config: dict | None = None,
+    auth_config: auth.AuthConfig | None = None,
+) -> Dash:
+    """A dashboard reading ``database_url`` (default: DATABASE_URL, else the bundled SQLite file);
+    sign-in as ``auth_config`` says (default: from the environment, see callbacks/auth.py)."""
     app = Dash(
         __name__,
         title=shell.APP_TITLE,
@@ -64,8 +70,12 @@ def create_app(database_url: str | None = None, *, cache_config: dict | None = N
     server = app.server
     server.debug = False  # FLASK_DEBUG in the environment must not turn it on; only app.run(debug=...)
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    url = database_url or default_url()
+    reading = server.extensions[source.EXTENSION] = source.Source(url)
+    auth_config = auth_config or auth.AuthConfig.from_env(os.environ)
+    auth.install(server, auth_config, lambda: reading.engine, f"/{guard.CALLBACK_ROUTE}")  # sign-in first
     guard.install(app)
-    server.extensions[source.EXTENSION] = source.Source(database_url or default_url())
+    write_api.register(server, url, auth_config.upload_max_bytes)
     source.init_caches(server, cache_config)
     callbacks.register(server)
 

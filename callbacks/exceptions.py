@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, callback
 
-from callbacks import source
+from callbacks import source, writing
 from callbacks.content import DOMAIN_ERRORS, org_name, scorecard_of, view_of
 from layouts import components, ids
 from layouts.exceptions import exceptions_content
@@ -32,5 +32,12 @@ def exceptions_view(search: str | None, _ready: object = None):
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
     return exceptions_content(
-        rows, notes, captions, view["org"], org_name(view["org"]), view["period"], view["month"]
+        rows,
+        notes,
+        captions,
+        view["org"],
+        org_name(view["org"]),
+        view["period"],
+        view["month"],
+        writing.actions_by_kpi(str(view["org"])),
     )

@@ -7,7 +7,7 @@ import time
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update, set_props
 
-from callbacks import source
+from callbacks import source, writing
 from callbacks.view import (
     PAGE_PARAMS,
     SWITCHES,
@@ -37,6 +37,8 @@ TITLES = dict(PAGES)
 def render_page(pathname: str | None, search: str | None):
     """The page for the path, its controls set from the URL (defaults filled)."""
     path = pathname or "/"
+    if path in writing.PATHS:  # the writing pages (callbacks/writing.py)
+        return writing.render(path, search)
     if path not in PAGE_PARAMS:
         return components.empty_state("Page not found", f"There is no page at {path}. Use the links above.")
     dataset, series = source.dataset(), source.series()

@@ -16,16 +16,20 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data import authority, report_store
+from data.actions import actions_csv
+from data.audit import COMMAND_LINE, read_audit
 from data.backup import BackupError, backup_database
 from data.casefiles import commands as casefiles
 from data.engine import NoDatabase, default_url, make_engine, sqlite_path
 from data.export import export_csv
 from data.findings import read_findings
-from data.load import load_files
+from data.load import _user, load_files
 from data.problems import InvalidInput
-from data.queries import read_dataset, read_loads
+from data.queries import read_actions, read_dataset, read_loads
 from data.report_store import read_report
 from data.settings import DEMO_LABEL_KEY, get_setting
+from data.users import add_user, list_users, remove_user
+from metrics.access import ROLES
 from metrics.catalogue import load_catalogue
 from metrics.errors import UserError
 from metrics.periods import PERIOD_KINDS
@@ -94,6 +98,33 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
     backup.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    users = commands.add_parser(
+        "users",
+        help="add, list or remove the dashboard's users",
+        description="manage who may sign in to the dashboard and what they may do",
+    )
+    users.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="add a user, or change their role and unit")
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--org", default="", metavar="CODE", help="editors write only for this unit and below")
+    add.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    remove = user_commands.add_parser("remove", help="remove a user")
+    remove.add_argument("email", metavar="EMAIL")
+    remove.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    listing = user_commands.add_parser("list", help="list the users")
+    listing.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    audit_log = commands.add_parser(
+        "audit", help="export the audit log of every write as CSV", description="the audit log, newest first"
+    )
+    audit_log.add_argument("--out", type=Path, help="output file (default: standard output)")
+    audit_log.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    acts = commands.add_parser(
+        "actions", help="export the improvement actions as CSV (the file format 'load' accepts)"
+    )
+    acts.add_argument("--out", type=Path, help="output file (default: standard output)")
+    acts.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     return parser
 
 
@@ -283,7 +314,52 @@ def cmd_config(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def _write_out(text: str, out: Path | None) -> None:
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_users(args: argparse.Namespace, url: str) -> int:
+    from data.migrate import ensure_schema
+
+    if args.users_command == "list":
+        users = list_users(make_engine(url, read_only=True))
+        for row in users.to_dict("records"):
+            print(
+                f"{row['email']}  {row['role']}  {row['org'] or '(every unit)'}  "
+                f"added {row['added_at']} by {row['added_by']}"
+            )
+        if users.empty:
+            print("no users yet: python -m data users add EMAIL --role admin")
+        return EXIT_OK
+    with make_engine(url).begin() as conn:
+        ensure_schema(conn)
+        if args.users_command == "add":
+            user = add_user(conn, args.email, args.role, args.org, by=_user(), address=COMMAND_LINE)
+            print(f"{user.email}: {user.role}" + (f" for {user.org} and below" if user.org else ""))
+        else:
+            remove_user(conn, args.email, by=_user(), address=COMMAND_LINE)
+            print(f"removed {args.email.strip().lower()}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace, url: str) -> int:
+    rows = read_audit(make_engine(url, read_only=True))
+    _write_out(export_csv(rows.astype(str) if len(rows) else rows), args.out)
+    return EXIT_OK
+
+
+def cmd_actions(args: argparse.Namespace, url: str) -> int:
+    _write_out(actions_csv(read_actions(make_engine(url, read_only=True))), args.out)
+    return EXIT_OK
+
+
 COMMANDS = {
+    "users": cmd_users,
+    "audit": cmd_audit,
+    "actions": cmd_actions,
     "load": cmd_load,
     "validate": cmd_validate,
     "derive": casefiles.cmd_derive,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from data import chunked, ees_load, report_store, schema
+from data import actions, audit, chunked, ees_load, report_store, schema
 from data.casefiles.batch import CaseFiles, Options
 from data.casefiles.commands import load_case_files
 from data.findings import check_and_record
@@ -45,11 +45,13 @@ def load_files(
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
     case_options: Options | None = None,
+    address: str = audit.COMMAND_LINE,
 ) -> list[LoadSummary]:
     """Validate and load files in one transaction; raise InvalidInput (nothing written) on any problem.
 
     Case files (SSDA903 tables, Annex A workbooks, data books, team aliases) are derived after
-    the other files, so org units loaded by the same command label their figures."""
+    the other files, so org units loaded by the same command label their figures. Each file that
+    changed something is recorded in the audit log (``address``: where from)."""
     catalogue = catalogue or load_catalogue()
     user = user or _user()
     summaries: list[LoadSummary] = []
@@ -99,6 +101,10 @@ def load_files(
             if problems:
                 raise InvalidInput(problems)
             if not dry_run:
+                for summary in summaries:
+                    if summary.load_id is not None:
+                        detail = {"kind": summary.kind, "added": summary.added, "revised": summary.revised}
+                        audit.record(conn, user, "load", summary.file, address, detail, summary.load_id)
                 summaries = finish_load(conn, summaries, catalogue, month or this_month())
         except BaseException:
             transaction.rollback()
@@ -172,6 +178,8 @@ def load_file(
     clean, problems = VALIDATORS[kind.name](table, context)
     if problems:
         raise InvalidInput(problems)
+    if kind.name == "actions":
+        return actions.write_loaded(conn, clean, table, path, user=user)
     return write_rows(conn, kind.name, clean, table, path, user=user, progress=progress)
 
 

@@ -145,6 +145,7 @@ def read_dataset(
         process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
         **({"revisions": read_revisions(source, kpis)} if revisions else {}),
+        commentary=read_commentary(source),
     )
 
 
@@ -186,3 +187,85 @@ def figure_history(source: Source, kpi: str, org: str, period: str) -> pd.DataFr
         .order_by(f.c.id)
     )
     return _frame(source, query)
+
+
+def read_commentary(source: Source) -> pd.DataFrame:
+    """Current commentary written in the dashboard: kpi, org, period, commentary, written_by,
+    written_at (who wrote the current version, and when)."""
+    columns = ["kpi", "org", "period", "commentary", "written_by", "written_at"]
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_commentary(conn)
+    if not sa.inspect(source).has_table("commentary"):
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    t, lo = schema.commentary, schema.loads
+    query = (
+        sa.select(
+            t.c.kpi,
+            t.c.org,
+            t.c.period,
+            t.c.text.label("commentary"),
+            lo.c.loaded_by.label("written_by"),
+            lo.c.loaded_at.label("written_at"),
+        )
+        .join(lo, lo.c.id == t.c.load_id)
+        .where(t.c.is_current == sa.true())
+        .order_by(t.c.kpi, t.c.org, t.c.period)
+    )
+    frame = _frame(source, query)
+    return frame if not frame.empty else pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+
+
+def commentary_history(source: Source, kpi: str, org: str, period: str) -> pd.DataFrame:
+    """Every version of one commentary, oldest first: text, written_by, written_at, is_current."""
+    t, lo = schema.commentary, schema.loads
+    query = (
+        sa.select(
+            t.c.text.label("commentary"),
+            lo.c.loaded_by.label("written_by"),
+            lo.c.loaded_at.label("written_at"),
+            t.c.is_current,
+        )
+        .join(lo, lo.c.id == t.c.load_id)
+        .where(t.c.kpi == kpi, t.c.org == org, t.c.period == period)
+        .order_by(t.c.id)
+    )
+    return _frame(source, query)
+
+
+ACTION_COLUMNS = ["title", "owner", "due", "status", "kpis", "org", "starts_process", "description"]
+
+
+def read_actions(source: Source) -> pd.DataFrame:
+    """Current improvement actions: id, the CSV columns, created_by/at (first version) and
+    updated_by/at (current version), ordered by id."""
+    columns = ["id", *ACTION_COLUMNS, "created_by", "created_at", "updated_by", "updated_at"]
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            return read_actions(conn)
+    if not sa.inspect(source).has_table("actions"):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    t, lo = schema.actions, schema.loads
+    first = (
+        sa.select(t.c.action_id, sa.func.min(t.c.load_id).label("first_load"))
+        .group_by(t.c.action_id)
+        .subquery()
+    )
+    made = lo.alias("made")
+    query = (
+        sa.select(
+            t.c.action_id.label("id"),
+            *(t.c[c] for c in ACTION_COLUMNS),
+            made.c.loaded_by.label("created_by"),
+            made.c.loaded_at.label("created_at"),
+            lo.c.loaded_by.label("updated_by"),
+            lo.c.loaded_at.label("updated_at"),
+        )
+        .join(lo, lo.c.id == t.c.load_id)
+        .join(first, first.c.action_id == t.c.action_id)
+        .join(made, made.c.id == first.c.first_load)
+        .where(t.c.is_current == sa.true())
+        .order_by(t.c.action_id)
+    )
+    frame = _frame(source, query)
+    return frame if not frame.empty else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

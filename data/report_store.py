@@ -111,7 +111,8 @@ def touched_kpis(conn: sa.Connection, load_ids: Sequence[int], catalogue: Catalo
     if changed_tree:
         return everything
     found: set[str] = set()
-    for table in (schema.figures, schema.targets, schema.benchmarks, schema.process_changes):
+    facts = (schema.figures, schema.targets, schema.benchmarks, schema.process_changes, schema.commentary)
+    for table in facts:
         hit = table.c.load_id.in_(load_ids) | table.c.superseded_by.in_(load_ids)
         found |= {str(code) for code in conn.execute(sa.select(table.c.kpi).where(hit).distinct()).scalars()}
     return everything if "*" in found else found & everything

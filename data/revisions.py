@@ -30,6 +30,11 @@ KEYS: dict[str, tuple[list[str], list[str]]] = {
     "targets": (["kpi", "org", "valid_from"], ["target", "tolerance"]),
     "benchmarks": (["kpi", "period", "comparator"], ["value", "symbol", "note"]),
     "process_changes": (["kpi", "org", "period"], ["note"]),
+    "commentary": (["kpi", "org", "period"], ["text"]),
+    "actions": (
+        ["action_id"],
+        ["title", "description", "owner", "due", "status", "kpis", "org", "starts_process"],
+    ),
 }
 
 

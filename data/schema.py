@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6  # 5 is the revision index step; 4 and 6 add only new tables
 
 metadata = sa.MetaData()
 
@@ -196,10 +196,61 @@ report_series = sa.Table(
     sa.Column("own", sa.Boolean, nullable=False),
 )
 
+# Version 6: the meeting's own words. New tables only (``create_all`` adds them; no migration step).
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("email", sa.String(254), primary_key=True),  # stored lower-case
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("org", sa.String(64), nullable=False, server_default=""),  # "" = every unit
+    sa.Column("added_at", sa.String(32), nullable=False),
+    sa.Column("added_by", sa.String(254), nullable=False),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("who", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=True),
+)
+
+commentary = _revisioned(
+    "commentary",
+    [
+        sa.Column("kpi", sa.String(64), sa.ForeignKey("kpis.code"), nullable=False),
+        sa.Column("org", sa.String(64), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+    ],
+    [sa.Column("text", sa.Text, nullable=False)],
+)
+
+actions = _revisioned(
+    "actions",
+    [sa.Column("action_id", sa.Integer, nullable=False)],
+    [
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("owner", sa.Text, nullable=False),
+        sa.Column("due", sa.String(10), nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("kpis", sa.Text, nullable=False),  # comma-separated KPI codes
+        sa.Column("org", sa.String(64), nullable=False),
+        sa.Column("starts_process", sa.String(7), nullable=False),  # "" = no process change
+    ],
+)
+
 FACT_TABLES = {
     "orgs": org_units,
     "figures": figures,
     "targets": targets,
     "benchmarks": benchmarks,
     "process_changes": process_changes,
+    "commentary": commentary,
+    "actions": actions,
 }

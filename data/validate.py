@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.actions import validate_actions
 from data.problems import Problem
 from data.readers import RawTable
 from metrics.catalogue import Catalogue
@@ -48,6 +49,9 @@ KINDS = {
         Kind("targets", ("kpi", "from", "target", "tolerance"), ("org",)),
         Kind("benchmarks", ("kpi", "period", "comparator", "value"), ("note",)),
         Kind("process_changes", ("kpi", "org", "period", "note")),
+        Kind(
+            "actions", ("title", "owner", "due", "status", "kpis", "org"), ("starts_process", "description")
+        ),
     )
 }
 
@@ -454,4 +458,5 @@ VALIDATORS: dict[str, Callable[[RawTable, Context], tuple[pd.DataFrame, list[Pro
     "targets": validate_targets,
     "benchmarks": validate_benchmarks,
     "process_changes": validate_process_changes,
+    "actions": validate_actions,
 }

@@ -26,6 +26,7 @@ def compare_page(kpi_choices, parent_choices, months, view: dict[str, str | None
         ),
         dcc.Store(id=ids.ready("compare")),
         html.Div(id=ids.content("compare"), className="page-content"),
+        html.Div(id="commentary-editor-grid"),  # filled for editors by callbacks/writing.py
     ]
 
 

@@ -36,6 +36,7 @@ def exceptions_content(
     org_name: str,
     period: str,
     month: str,
+    actions: dict[str, list[str]] | None = None,
 ) -> list:
     # The exceptions' rows: the export's columns, with the comparators and reasons shown here.
     query = {"org": org, "period": period, "month": month}
@@ -102,6 +103,12 @@ def exceptions_content(
                         ],
                         className="exception-commentary",
                     ),
+                    html.P(
+                        [html.Strong("Actions: "), "; ".join((actions or {})[row.kpi])],
+                        className="exception-actions",
+                    )
+                    if (actions or {}).get(row.kpi)
+                    else None,
                 ],
                 className=f"exception exception-{row.rag or 'none'}",
             )

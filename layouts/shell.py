@@ -14,6 +14,8 @@ PAGES = (
     ("/compare", "Team comparison"),
     ("/quality", "Data quality"),
     ("/data", "Data"),
+    ("/actions", "Actions"),
+    ("/upload", "Upload"),
 )
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -75,6 +77,7 @@ def page_title(name: str) -> str:
 
 def validation_layout() -> html.Div:
     """Every page's components at once, so Dash can check callback ids without suppressing errors."""
+    from layouts import writing
     from layouts.compare import compare_page
     from layouts.exceptions import exceptions_page
     from layouts.quality import quality_page
@@ -90,5 +93,6 @@ def validation_layout() -> html.Div:
             *trend_page([], [], [], view),
             *compare_page([], [], [], view),
             *quality_page(),
+            *writing.validation_parts(),
         ]
     )

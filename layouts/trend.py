@@ -36,6 +36,7 @@ def trend_page(kpi_choices, org_choices, months, view: dict[str, str | None]) ->
         ),
         dcc.Store(id=ids.ready("trend")),
         html.Div(id=ids.content("trend"), className="page-content"),
+        html.Div(id="commentary-editor"),  # filled for editors by callbacks/writing.py
     ]
 
 

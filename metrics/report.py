@@ -69,6 +69,9 @@ class Dataset:
     # One row per revision of a figure: the values before and after, and the load (file, time)
     # that made it. Empty when nothing was ever revised.
     revisions: pd.DataFrame = field(default_factory=lambda: _empty(REVISION_COLUMNS))
+    # Commentary written in the dashboard (kpi, org, period, commentary, written_by, written_at):
+    # it replaces a figures file's commentary for the same KPI, unit and month.
+    commentary: pd.DataFrame = field(default_factory=lambda: _empty(["kpi", "org", "period", "commentary"]))
 
 
 class ReportError(UserError):
@@ -109,7 +112,9 @@ def monthly_figures(dataset: Dataset, catalogue: Catalogue, orgs: list[str] | No
             keep |= descendants(dataset.orgs, code)
         figures = figures[figures["org"].isin(keep)]
     months = month_range(figures["period"].min(), figures["period"].max()) if len(figures) else []
-    monthly = roll_up(figures, tree_by_month(dataset.orgs, months), catalogue)
+    monthly = with_commentary(
+        roll_up(figures, tree_by_month(dataset.orgs, months), catalogue), dataset.commentary
+    )
     return monthly if orgs is None else monthly[monthly["org"].isin(orgs)]
 
 
@@ -126,6 +131,21 @@ STORED_COLUMNS += [*SPC_DETAIL_COLUMNS, *COMPARATORS, "commentary", "ytd_directi
 """The stored report's columns: every export column but the names (joined when read), plus the
 period kind, the month a row is as at (``end_month`` in the export) and ``closing`` (the row is
 the last month of its period that has a figure)."""
+
+
+def with_commentary(monthly: pd.DataFrame, written: pd.DataFrame) -> pd.DataFrame:
+    """Monthly rows with the dashboard's commentary in place of the file's, where there is one."""
+    if written.empty or monthly.empty:
+        return monthly
+    keyed = written.drop_duplicates(["kpi", "org", "period"], keep="last").set_index(["kpi", "org", "period"])
+    found = keyed["commentary"].reindex(pd.MultiIndex.from_frame(monthly[["kpi", "org", "period"]]))
+    has = found.notna().to_numpy()
+    if not has.any():
+        return monthly
+    monthly = monthly.copy()
+    monthly["commentary"] = monthly["commentary"].astype(object)
+    monthly.loc[has, "commentary"] = found.to_numpy()[has]
+    return monthly
 
 
 def build_report(dataset: Dataset, catalogue: Catalogue) -> pd.DataFrame:
