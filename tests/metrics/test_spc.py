@@ -607,9 +607,8 @@ def test_spc_many_matches_spc_table_per_series():
         )
         one = spc_table(pd.Series(values), polarity, breaks)
         offset = 30 * number  # run_start is a row position in the long form
-        expected.append(
-            one.assign(run_start=one["run_start"].where(one["run_start"] < 0, one["run_start"] + offset))
-        )
+        positions = ("run_start", "change_start")
+        expected.append(one.assign(**{c: one[c].where(one[c] < 0, one[c] + offset) for c in positions}))
     frame = pd.concat(pieces, ignore_index=True)
     result = spc_many(frame["value"], frame["id"], frame["pol"], frame["rebase"])
     pd.testing.assert_frame_equal(result, pd.concat(expected, ignore_index=True))
@@ -709,8 +708,8 @@ def test_rules_never_span_a_break(series, options, data):
     cut = data.draw(st.integers(1, len(values) - 1))
     whole = table(values, polarity, [cut], options)
     left, right = table(values[:cut], polarity, (), options), table(values[cut:], polarity, (), options)
-    shifted = right["run_start"].where(right["run_start"] < 0, right["run_start"] + cut)
-    expected = pd.concat([left, right.assign(segment=1, run_start=shifted)], ignore_index=True)
+    moved = {c: right[c].where(right[c] < 0, right[c] + cut) for c in ("run_start", "change_start")}
+    expected = pd.concat([left, right.assign(segment=1, **moved)], ignore_index=True)
     pd.testing.assert_frame_equal(whole, expected)
 
 
