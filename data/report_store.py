@@ -38,9 +38,9 @@ from metrics.report import (
 
 VERSION_KEY = "report_version"
 RULES_KEY = "report_rules"
-BATCH_FIGURES = 40_000
+BATCH_FIGURES = 15_000
 """KPIs are rebuilt in batches of about this many current figures (one KPI at least), so memory
-stays bounded: about 100 MB a batch."""
+stays bounded: well under 100 MB a batch."""
 
 
 def rules_stamp(catalogue: Catalogue) -> str:

@@ -16,4 +16,7 @@ GRANT UPDATE (is_current, superseded_by)
   ON commentary, actions, process_changes, figures, targets, benchmarks, org_units TO dashboard_writer;
 -- uploads run python -m data load's code, which records the schema version and syncs the KPI list
 GRANT UPDATE (value) ON settings TO dashboard_writer;
+GRANT INSERT ON settings TO dashboard_writer;  -- the stored report's version and rules, on the first write
+-- the stored report and the current findings are derived, rebuilt by every write in its transaction
+GRANT INSERT, DELETE ON report, report_series, current_findings TO dashboard_writer;
 GRANT INSERT, UPDATE ON kpis TO dashboard_writer;

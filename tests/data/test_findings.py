@@ -177,4 +177,4 @@ def test_version_2_database_upgrades_to_3_and_keeps_every_row(seeded, write_file
     # the first load after the upgrade records everything it finds as new
     assert sorted(read_findings(engine, revision.load_id)["check"]) == ["missing_months", "revised"]
     with engine.begin() as conn:
-        assert schema_version(conn) == 3
+        assert schema_version(conn) == schema.SCHEMA_VERSION
