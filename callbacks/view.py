@@ -45,9 +45,9 @@ def build_search(params: dict[str, str | None]) -> str:
 
 
 def control_value(name: str, raw: str | None) -> object:
-    """The control's value for a query parameter (switches are checklists)."""
+    """The control's value for a query parameter (switches are True or False)."""
     if name in SWITCHES:
-        return ["on"] if raw == "on" else []
+        return raw == "on"
     return raw
 
 

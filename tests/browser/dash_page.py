@@ -101,20 +101,18 @@ def control(page: Page, name: str) -> Locator:
 
 
 def choose(page: Page, name: str, option: str) -> None:
-    """Pick ``option`` in the Dash 4 dropdown control ``name``: click it, then click the option.
-
-    Long option lists are virtualised (only the visible options exist), so the option's text is
-    typed into the dropdown's search box first.
-    """
-    control(page, name).locator("button.dash-dropdown").click()
-    page.locator(".dash-dropdown-search").fill(option)
+    """Pick ``option`` (its text) in the native ``<select>`` control ``name``, as a user would."""
+    select = control(page, name).locator("select")
     # Unit names are indented with no-break spaces to show the tree: match the name, not the indent.
-    page.get_by_role("option", name=re.compile(rf"^\s*{re.escape(option)}$")).click()
-    expect(control(page, name).locator(".dash-dropdown-value")).to_have_text(re.compile(re.escape(option)))
+    named = re.compile(rf"^\s*{re.escape(option)}$")
+    value = select.locator("option").filter(has_text=named).get_attribute("value")
+    select.select_option(value=value)
+    expect(dropdown_text(page, name)).to_have_text(re.compile(re.escape(option)))
 
 
 def dropdown_text(page: Page, name: str) -> Locator:
-    return control(page, name).locator(".dash-dropdown-value")
+    """The text of the option chosen in the ``<select>`` control ``name``."""
+    return control(page, name).locator("select option:checked")
 
 
 def table_rows(table: Locator) -> list[dict[str, str]]:
