@@ -16,7 +16,7 @@ from layouts.compare import compare_content
 from layouts.scorecard import scorecard_content
 from layouts.trend import trend_content
 from metrics import spc, views
-from metrics.orgtree import UnknownOrg
+from metrics.orgtree import UnknownOrg, children
 from metrics.report import ReportError
 
 COMMITTEE_HIDES = {"region": "Region", "published": "Published (DfE)"}
@@ -53,7 +53,17 @@ def scorecard(search: str | None, _ready: object = None):
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
     shown = views.exceptions_only(card) if view["only"] else card
-    return scorecard_content(card, shown, view["org"], org_name(view["org"]), view["period"], view["month"])
+    orgs = source.dataset().orgs.drop_duplicates("code", keep="last")
+    return scorecard_content(
+        card,
+        shown,
+        view["org"],
+        org_name(view["org"]),
+        view["period"],
+        view["month"],
+        has_units=bool(children(source.dataset().orgs, str(view["org"]), view["month"])),
+        is_team=bool((orgs.loc[orgs["code"] == view["org"], "type"] == "team").any()),
+    )
 
 
 @source.view_callback(

@@ -26,7 +26,9 @@ from layouts.exceptions import exceptions_page
 from layouts.quality import quality_page
 from layouts.scorecard import scorecard_page
 from layouts.shell import APP_TITLE, PAGES, notice_banner
+from layouts.teams import sort_options, teams_page
 from layouts.trend import trend_page
+from metrics.orgtree import children
 from metrics.views import available_months
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,15 @@ def render_page(pathname: str | None, search: str | None):
     if path == "/compare":
         targeted = [(k.code, k.name) for k in catalogue]
         return compare_page(targeted, org_options(dataset.orgs, with_children_only=True), months, view)
+    if path == "/teams":
+        names = dict(org_options(dataset.orgs))
+        units = [*children(dataset.orgs, str(view["org"]), str(view["month"])), str(view["org"])]
+        return teams_page(
+            org_options(dataset.orgs, with_children_only=True),
+            sort_options([(u, names.get(u, u)) for u in units]),
+            months,
+            view,
+        )
     if path == "/quality":
         return quality_page()
     return data_page(source.loads(), catalogue, dataset.notice)

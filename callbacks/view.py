@@ -19,6 +19,7 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/exceptions": ("org", "period", "month"),
     "/kpi": ("kpi", "org", "period", "from", "to", "committee"),
     "/compare": ("kpi", "org", "from", "to"),
+    "/teams": ("org", "period", "month", "sort"),
     "/quality": (),
     "/data": (),
 }
@@ -91,6 +92,10 @@ def resolve_view(
         view["from"] = _month(view["from"], "from") or default_from
         if view["from"] and view["to"] and view["from"] > view["to"]:
             raise ViewError("the 'from' month is after the 'to' month")
+    if "sort" in view:
+        view["sort"] = view["sort"] or "stage"
+        if view["sort"] != "stage" and view["sort"] not in codes:
+            raise ViewError(f"there is no unit with the code {view['sort']!r} to sort by")
     for name in SWITCHES:
         if name in view and view[name] not in (None, "on"):
             raise ViewError(f"{name} must be 'on' or absent")

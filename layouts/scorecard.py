@@ -52,9 +52,21 @@ def summary_line(card: pd.DataFrame) -> str:
 
 
 def scorecard_content(
-    card: pd.DataFrame, shown: pd.DataFrame, org: str, org_name: str, period: str, month: str
+    card: pd.DataFrame,
+    shown: pd.DataFrame,
+    org: str,
+    org_name: str,
+    period: str,
+    month: str,
+    *,
+    has_units: bool = False,
+    is_team: bool = False,
 ):
-    """The card: a summary sentence, then one table per stage (only ``shown`` rows)."""
+    """The card: a summary sentence, then one table per stage (only ``shown`` rows).
+
+    ``has_units``: link to the team grid of this unit. ``is_team``: indicators without a figure
+    for this team fold under one line instead of a row each.
+    """
     download = c.download_link(
         {"org": org, "period": period, "from": month, "to": month}, what="the scorecard"
     )
@@ -63,11 +75,37 @@ def scorecard_content(
         html.P(summary_line(card), className="summary"),
         html.P(download, className="downloads"),
     ]
-    if shown.empty:
+    if has_units:
+        grid = urlencode({"org": org, "period": period, "month": month, "sort": "stage"})
+        parts.insert(
+            2,
+            html.P(
+                dcc.Link(f"Team grid: every indicator for each team of {org_name}", href=f"/teams?{grid}"),
+                className="grid-link",
+            ),
+        )
+    folded = shown[shown["value"].isna()] if is_team else shown.iloc[0:0]
+    shown = shown.drop(index=folded.index)
+    if shown.empty and folded.empty:
         parts.append(c.empty_state("Nothing to show", "No indicator is red or amber for this choice."))
     for stage, rows in shown.groupby("stage", sort=False):
         parts.append(html.Section([html.H2(str(stage).capitalize()), _stage_table(rows, org, period, month)]))
+    if not folded.empty:
+        parts.append(unreported_fold(folded))
     return parts
+
+
+def unreported_fold(rows: pd.DataFrame) -> html.Details:
+    """One line for the indicators a team has no figure for, opening to their names."""
+    count = len(rows)
+    noun = "indicator" if count == 1 else "indicators"
+    return html.Details(
+        [
+            html.Summary(f"Not reported for this team: {count} {noun}"),
+            html.Ul([html.Li(name) for name in rows["kpi_name"]]),
+        ],
+        className="unreported",
+    )
 
 
 def kpi_link(row: pd.Series, org: str, month: str) -> dcc.Link:

@@ -12,6 +12,7 @@ PAGES = (
     ("/exceptions", "Exceptions"),
     ("/kpi", "KPI trend"),
     ("/compare", "Team comparison"),
+    ("/teams", "Team grid"),
     ("/quality", "Data quality"),
     ("/data", "Data"),
 )
@@ -79,9 +80,10 @@ def validation_layout() -> html.Div:
     from layouts.exceptions import exceptions_page
     from layouts.quality import quality_page
     from layouts.scorecard import scorecard_page
+    from layouts.teams import teams_page
     from layouts.trend import trend_page
 
-    view = dict.fromkeys(("org", "period", "month", "kpi", "from", "to", "committee", "only"))
+    view = dict.fromkeys(("org", "period", "month", "kpi", "from", "to", "committee", "only", "sort"))
     return html.Div(
         [
             shell(),
@@ -89,6 +91,7 @@ def validation_layout() -> html.Div:
             *exceptions_page([], [], view),
             *trend_page([], [], [], view),
             *compare_page([], [], [], view),
+            *teams_page([], [], [], view),
             *quality_page(),
         ]
     )

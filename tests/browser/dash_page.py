@@ -46,6 +46,9 @@ PAGES = (
         "table.compare-grid",
         ("kpi", "org", "from", "to"),
     ),
+    PageInfo(
+        "/teams", "teams", "Team grid", "Team grid", "table.team-grid", ("org", "period", "month", "sort")
+    ),
     PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
 )
