@@ -22,6 +22,8 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/teams": ("org", "period", "month", "sort"),
     "/quality": (),
     "/data": (),
+    "/glossary": (),
+    "/accessibility": (),
 }
 SWITCHES = ("only", "committee")
 TREND_YEARS = 3

@@ -45,8 +45,15 @@ def exceptions_content(
         "from": month,
         "to": month,
     }
+    counts = rows["rag"].value_counts() if len(rows) else pd.Series(dtype=int)
     parts = [
         html.H2(heading_for(org_name, period, month)),
+        html.P(
+            f"{int(counts.get('red', 0))} red, {int(counts.get('amber', 0))} amber, "
+            f"{len(rows) - int(counts.get('red', 0)) - int(counts.get('amber', 0))} others signalled; "
+            "percentages are shown with their counts (n of N).",
+            className="exception-counts",
+        ),
         html.P(
             f"{len(rows)} indicator(s) need discussion: red or amber against target, special-cause concern, "
             "or a process that will consistently fail its target. Most severe first.",
@@ -81,7 +88,7 @@ def exceptions_content(
                     html.P([html.Strong("Why it is here: "), row.reasons]),
                     html.Div(
                         [
-                            html.Span([html.Strong("Value: "), c.value_text(series)]),
+                            html.Span([html.Strong("Value: "), *c.value_with_ratio(series)]),
                             html.Span([html.Strong("Target: "), c.target_text(series)]),
                             c.rag_badge(row.rag),
                             c.direction_text(row.direction, period),

@@ -26,6 +26,17 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.{places}f}{SUFFIX.get(unit, '')}"
 
 
+def ratio_text(numerator: object, denominator: object, unit: str) -> str:
+    """ "12 of 60": the count behind a percentage (empty for other units or when unknown)."""
+    if unit != "percent":
+        return ""
+    if not isinstance(numerator, int | float) or not isinstance(denominator, int | float):
+        return ""
+    if math.isnan(numerator) or math.isnan(denominator):
+        return ""
+    return f"{format_count(numerator)} of {format_count(denominator)}"
+
+
 def format_count(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

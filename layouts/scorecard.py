@@ -11,6 +11,7 @@ from layouts import components as c
 from layouts import ids
 from layouts.charts import sparkline_svg
 from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio, switch
+from layouts.glossary import glossary_link
 from layouts.icons import assurance_icon, variation_icon
 from layouts.numbers import format_value
 from metrics.periods import month_name, period_label
@@ -153,15 +154,22 @@ def benchmark_cell(row: pd.Series, prefix: str):
 def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.Div:
     columns = [
         c.Column("Indicator", lambda r: [kpi_link(r, org, month), _note(r)]),
-        c.Column("Value", c.value_text, numeric=True),
-        c.Column("Target", c.target_text, numeric=True),
-        c.Column("Status", lambda r: c.rag_badge(r.get("rag"))),
-        c.Column("Direction of travel", lambda r: c.direction_text(r.get("direction"), period)),
+        c.Column(glossary_link("n-of-n", "Value"), c.value_with_ratio, numeric=True),
+        c.Column(glossary_link("target", "Target"), c.target_text, numeric=True),
+        c.Column(glossary_link("status", "Status"), lambda r: c.rag_badge(r.get("rag"))),
+        c.Column(
+            glossary_link("direction", "Direction of travel"),
+            lambda r: c.direction_text(r.get("direction"), period),
+        ),
         c.Column("Last 13 months", spark_image),
-        c.Column("Is the change real?", lambda r: variation_icon(r.get("variation"))),
-        c.Column("Will it meet target?", lambda r: assurance_icon(r.get("assurance"))),
-        c.Column("England", lambda r: benchmark_cell(r, "england"), numeric=True),
-        c.Column("Neighbours", lambda r: benchmark_cell(r, "neighbours"), numeric=True),
+        c.Column(glossary_link("spc", "Is the change real?"), lambda r: variation_icon(r.get("variation"))),
+        c.Column(
+            glossary_link("assurance", "Will it meet target?"), lambda r: assurance_icon(r.get("assurance"))
+        ),
+        c.Column(glossary_link("england", "England"), lambda r: benchmark_cell(r, "england"), numeric=True),
+        c.Column(
+            glossary_link("neighbours", "Neighbours"), lambda r: benchmark_cell(r, "neighbours"), numeric=True
+        ),
     ]
     caption = f"{rows['stage'].iloc[0].capitalize()} indicators"
     return html.Div(c.table(rows, columns, caption=caption, class_name="scorecard"), className="scroll")

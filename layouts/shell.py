@@ -16,6 +16,9 @@ PAGES = (
     ("/quality", "Data quality"),
     ("/data", "Data"),
 )
+FOOTER_PAGES = (("/glossary", "Glossary"), ("/accessibility", "Accessibility statement"))
+TITLES = dict(PAGES + FOOTER_PAGES)
+STATIC_PATHS = ("/glossary", "/accessibility")  # pages that need no figures
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -56,7 +59,15 @@ def shell() -> html.Div:
             html.Div(id=ids.NOTICE, role="status"),
             html.Main([html.Div(id=ids.ALERT), html.Div(id=ids.PAGE)], id="main", tabIndex="-1"),
             html.Footer(
-                html.P("Figures from the council's case management system; definitions on the Data page."),
+                [
+                    html.P(
+                        "Figures from the council's case management system; definitions on the Data page."
+                    ),
+                    html.Ul(
+                        [html.Li(dcc.Link(label, href=path)) for path, label in FOOTER_PAGES],
+                        className="footer-links",
+                    ),
+                ],
                 className="app-footer",
             ),
         ]

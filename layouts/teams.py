@@ -10,7 +10,7 @@ from dash import dcc, html
 from layouts import ids
 from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio
 from layouts.icons import VARIATION_SHORT
-from layouts.numbers import format_count, format_value
+from layouts.numbers import format_value, ratio_text
 from layouts.theme import RAG_STYLES
 from metrics.periods import month_name, period_label
 from metrics.teams import CHANGES, STAGE_SORT
@@ -38,19 +38,11 @@ def sort_options(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(STAGE_SORT, "Stage of the child's journey")] + [(c, f"{n.strip()}: red first") for c, n in units]
 
 
-def ratio_text(row: pd.Series) -> str:
-    """ "n of N" for a figure measured as a ratio (empty for counts)."""
-    num, den = row.get("numerator"), row.get("denominator")
-    if row.get("unit") not in ("percent",) or pd.isna(num) or pd.isna(den):
-        return ""
-    return f"{format_count(num)} of {format_count(den)}"
-
-
 def cell(row: pd.Series) -> html.Td:
     """Value, "n of N", status (shape and word), SPC marker and the change since last month."""
     rag = row["rag"] if isinstance(row["rag"], str) else ""
     parts: list = [html.Span(format_value(row["value"], row["unit"]), className="grid-value")]
-    ratio = ratio_text(row)
+    ratio = ratio_text(row.get("numerator"), row.get("denominator"), str(row["unit"]))
     if ratio:
         parts += [html.Br(), html.Small(ratio, className="ratio")]
     if rag:

@@ -52,7 +52,14 @@ PAGES = (
     PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
 )
-BY_PATH = {p.path: p for p in PAGES}
+STATIC_PAGES = (
+    PageInfo("/glossary", "glossary", "Glossary", "Glossary", "dl.glossary"),
+    PageInfo(
+        "/accessibility", "accessibility", "Accessibility statement", "Accessibility statement", "main h2"
+    ),
+)
+ALL_PAGES = PAGES + STATIC_PAGES
+BY_PATH = {p.path: p for p in ALL_PAGES}
 APP_TITLE = "Children's social care performance"
 ROOT = Path(__file__).resolve().parents[2]
 

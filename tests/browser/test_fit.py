@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser.conftest import VIEWPORT
-from tests.browser.dash_page import PAGES, PageInfo, open_page
+from tests.browser.dash_page import ALL_PAGES, PageInfo, open_page
 
 pytestmark = pytest.mark.browser
 SIZES = ((1366, 768), (1920, 1080), (1280, 720))
@@ -35,7 +35,7 @@ def sized(page: Page) -> Iterator[Page]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.slug)
+@pytest.mark.parametrize("info", ALL_PAGES, ids=lambda p: p.slug)
 def test_page_fits(sized: Page, info: PageInfo, size: tuple[int, int]):
     sized.set_viewport_size({"width": size[0], "height": size[1]})
     open_page(sized, info.path)
