@@ -157,7 +157,7 @@ def indicator_page(pack: Pack, code: str) -> str:
 
 def trend_svg(rows: pd.DataFrame, unit: str, name: str, width: int = 640, height: int = 260) -> str:
     """A line chart of the periods: ours, target, England, similar councils, by dash and marker."""
-    left, right, top, bottom = 60, 10, 30, 40
+    left, right, top, bottom = 60, 40, 30, 40
     periods = list(rows["period"])
     values = [
         float(v)
