@@ -25,6 +25,7 @@ from layouts.controls import org_options
 from layouts.datapage import data_page
 from layouts.exceptions import exceptions_page
 from layouts.glossary import glossary_page
+from layouts.pack import pack_choices, pack_page
 from layouts.quality import quality_page
 from layouts.scorecard import scorecard_page
 from layouts.shell import APP_TITLE, STATIC_PATHS, TITLES, notice_banner
@@ -72,6 +73,8 @@ def render_page(pathname: str | None, search: str | None):
     if path == "/compare":
         targeted = [(k.code, k.name) for k in catalogue]
         return compare_page(targeted, org_options(dataset.orgs, with_children_only=True), months, view)
+    if path == "/pack":
+        return pack_page(pack_choices(months), view)
     if path == "/teams":
         names = dict(org_options(dataset.orgs))
         units = [*children(dataset.orgs, str(view["org"]), str(view["month"])), str(view["org"])]

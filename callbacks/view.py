@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlencode
 
 from metrics.catalogue import Catalogue
 from metrics.orgtree import root
-from metrics.periods import PERIOD_KINDS, add_months, parse_month
+from metrics.pack import PERIOD as PACK_PERIOD
+from metrics.periods import PERIOD_KINDS, add_months, fy_quarter, parse_month
 from metrics.report import Dataset
 from metrics.views import busiest_parent, latest_month
 
@@ -22,10 +23,11 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/teams": ("org", "period", "month", "sort"),
     "/quality": (),
     "/data": (),
+    "/pack": ("quarter", "public"),
     "/glossary": (),
     "/accessibility": (),
 }
-SWITCHES = ("only", "committee")
+SWITCHES = ("only", "committee", "public")
 TREND_YEARS = 3
 MAX_QUERY = 2_000
 
@@ -94,6 +96,12 @@ def resolve_view(
         view["from"] = _month(view["from"], "from") or default_from
         if view["from"] and view["to"] and view["from"] > view["to"]:
             raise ViewError("the 'from' month is after the 'to' month")
+    if "quarter" in view:
+        view["quarter"] = view["quarter"] or (fy_quarter(latest) if latest else None)
+        if view["quarter"] and not PACK_PERIOD.match(view["quarter"]):
+            raise ViewError(
+                f"the pack's period must be a quarter such as 2026/27 Q2 or a year, not {view['quarter']!r}"
+            )
     if "sort" in view:
         view["sort"] = view["sort"] or "stage"
         if view["sort"] != "stage" and view["sort"] not in codes:

@@ -13,6 +13,7 @@ PAGES = (
     ("/kpi", "KPI trend"),
     ("/compare", "Team comparison"),
     ("/teams", "Team grid"),
+    ("/pack", "Committee pack"),
     ("/quality", "Data quality"),
     ("/data", "Data"),
 )
@@ -89,12 +90,15 @@ def validation_layout() -> html.Div:
     """Every page's components at once, so Dash can check callback ids without suppressing errors."""
     from layouts.compare import compare_page
     from layouts.exceptions import exceptions_page
+    from layouts.pack import pack_page
     from layouts.quality import quality_page
     from layouts.scorecard import scorecard_page
     from layouts.teams import teams_page
     from layouts.trend import trend_page
 
-    view = dict.fromkeys(("org", "period", "month", "kpi", "from", "to", "committee", "only", "sort"))
+    view = dict.fromkeys(
+        ("org", "period", "month", "kpi", "from", "to", "committee", "only", "sort", "quarter", "public")
+    )
     return html.Div(
         [
             shell(),
@@ -103,6 +107,7 @@ def validation_layout() -> html.Div:
             *trend_page([], [], [], view),
             *compare_page([], [], [], view),
             *teams_page([], [], [], view),
+            *pack_page([], view),
             *quality_page(),
         ]
     )

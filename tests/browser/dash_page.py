@@ -49,6 +49,7 @@ PAGES = (
     PageInfo(
         "/teams", "teams", "Team grid", "Team grid", "table.team-grid", ("org", "period", "month", "sort")
     ),
+    PageInfo("/pack", "pack", "Committee pack", "Committee pack", "ul.pack-downloads", ("quarter",)),
     PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
 )

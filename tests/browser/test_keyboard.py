@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.dash_page import PAGES, ConsoleWatch, PageInfo, open_page, query
 
 pytestmark = pytest.mark.browser
-WITH_CONTROLS = [p for p in PAGES if p.path in ("/", "/exceptions", "/kpi", "/compare", "/teams")]
+WITH_CONTROLS = [p for p in PAGES if p.path in ("/", "/exceptions", "/kpi", "/compare", "/teams", "/pack")]
 FOCUSED = """() => {
     const e = document.activeElement;
     const control = e.closest('.control');
@@ -41,7 +41,8 @@ def test_tab_reaches_every_control_in_order(page: Page, info: PageInfo):
     )
     stops = tab_through(page)
     assert stops[0] == {"tag": "A", "text": "Skip to main content", "control": None, "inContent": False}
-    menu = ["Scorecard", "Exceptions", "KPI trend", "Team comparison", "Team grid", "Data quality", "Data"]
+    menu = ["Scorecard", "Exceptions", "KPI trend", "Team comparison", "Team grid", "Committee pack"]
+    menu += ["Data quality", "Data"]
     assert [s["text"] for s in stops[1 : len(menu) + 1]] == menu
     reached = [s["control"] for s in stops if s["control"]]
     assert reached == controls, "each control once, in reading order"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -77,3 +78,20 @@ def test_a_service_scorecard_links_to_its_grid_and_a_team_card_folds(page: Page)
     expect(fold).to_have_text(re.compile(r"^Not reported for this team: \d+ indicators$"))
     expect(page.locator("table.scorecard td", has_text="No target").first).to_be_visible()
     expect(page.get_by_role("link", name="Team grid", exact=False)).to_have_count(1)  # the menu only
+
+
+def test_the_committee_pack_page_downloads_both(page: Page, watch: ConsoleWatch):
+    open_page(page, "/pack")
+    assert query(page) == {"quarter": "2026/27 Q2"}
+    page.get_by_label("Public version: hide small numbers (fewer than 5)").check()
+    page.wait_for_url("**public=on**")
+    expect(page.locator(".page-content h2")).to_have_text("Pack for 2026/27 Q2, public version")
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Download the PDF").click()
+    assert pdf.value.suggested_filename == "committee-pack-2026-27-Q2-public.pdf"
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as book:
+        page.get_by_role("link", name="Download the workbook (Excel)").click()
+    assert Path(book.value.path()).read_bytes().startswith(b"PK")
+    assert page.request.get("/api/pack.pdf?period=2026-09").status == 400
+    assert watch.errors == []
