@@ -26,7 +26,8 @@ def printed(page: Page, path: Path) -> list[str]:
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
     page.emulate_media(media="screen")
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
+    command = ["pdftotext", "-layout", str(path), "-"]
+    text = subprocess.run(command, check=True, capture_output=True, text=True)
     return text.stdout.split("\f")[:-1]
 
 
