@@ -85,7 +85,7 @@ def render_page(pathname: str | None, search: str | None):
             view,
         )
     if path == "/quality":
-        return quality_page()
+        return quality_page(org_options(dataset.orgs), view)
     return data_page(source.loads(), catalogue, dataset.notice)
 
 

@@ -27,6 +27,7 @@ from flask_caching import Cache
 from plotly.io.json import to_json_plotly
 
 from data.engine import NoDatabase, make_engine
+from data.findings import STORED_COLUMNS, read_findings
 from data.queries import newest_load, read_dataset, read_loads
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.orgtree import root
@@ -159,6 +160,23 @@ def report(query: ReportQuery) -> pd.DataFrame:
 def _root() -> str | None:
     orgs = dataset().orgs
     return root(orgs) if not orgs.empty else None
+
+
+@cache.memoize()
+def _findings(url: str, stamp: str) -> pd.DataFrame:
+    try:
+        return read_findings(source().engine)
+    except NoDatabase:
+        return read_findings_empty()
+
+
+def read_findings_empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in STORED_COLUMNS})
+
+
+def findings() -> pd.DataFrame:
+    """The data-quality findings the loads recorded (not re-run per view), read once per load."""
+    return _findings(source().url, version())
 
 
 def loads() -> pd.DataFrame:

@@ -12,6 +12,7 @@ from metrics.catalogue import Catalogue
 from metrics.orgtree import root
 from metrics.pack import PERIOD as PACK_PERIOD
 from metrics.periods import PERIOD_KINDS, add_months, fy_quarter, parse_month
+from metrics.quality import CHECKS, SEVERITIES
 from metrics.report import Dataset
 from metrics.views import busiest_parent, latest_month
 
@@ -21,7 +22,7 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/kpi": ("kpi", "org", "period", "from", "to", "committee"),
     "/compare": ("kpi", "org", "from", "to"),
     "/teams": ("org", "period", "month", "sort"),
-    "/quality": (),
+    "/quality": ("severity", "kind", "unit"),
     "/data": (),
     "/pack": ("quarter", "public"),
     "/glossary": (),
@@ -102,6 +103,15 @@ def resolve_view(
             raise ViewError(
                 f"the pack's period must be a quarter such as 2026/27 Q2 or a year, not {view['quarter']!r}"
             )
+    for name, allowed in (("severity", ("all", *SEVERITIES)), ("kind", ("all", *CHECKS))):
+        if name in view:
+            view[name] = view[name] or "all"
+            if view[name] not in allowed:
+                raise ViewError(f"{name} must be one of {', '.join(allowed)}")
+    if "unit" in view:
+        view["unit"] = view["unit"] or "all"
+        if view["unit"] != "all" and view["unit"] not in codes:
+            raise ViewError(f"there is no unit with the code {view['unit']!r}")
     if "sort" in view:
         view["sort"] = view["sort"] or "stage"
         if view["sort"] != "stage" and view["sort"] not in codes:

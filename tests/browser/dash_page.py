@@ -50,7 +50,14 @@ PAGES = (
         "/teams", "teams", "Team grid", "Team grid", "table.team-grid", ("org", "period", "month", "sort")
     ),
     PageInfo("/pack", "pack", "Committee pack", "Committee pack", "ul.pack-downloads", ("quarter",)),
-    PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
+    PageInfo(
+        "/quality",
+        "quality",
+        "Data quality",
+        "Data quality",
+        ".page-content > *",
+        ("severity", "kind", "unit"),
+    ),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
 )
 STATIC_PAGES = (

@@ -8,7 +8,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.dash_page import PAGES, ConsoleWatch, PageInfo, open_page, query
 
 pytestmark = pytest.mark.browser
-WITH_CONTROLS = [p for p in PAGES if p.path in ("/", "/exceptions", "/kpi", "/compare", "/teams", "/pack")]
+WITH_CONTROLS = [
+    p for p in PAGES if p.path in ("/", "/exceptions", "/kpi", "/compare", "/teams", "/pack", "/quality")
+]
 FOCUSED = """() => {
     const e = document.activeElement;
     const control = e.closest('.control');

@@ -84,3 +84,25 @@ def test_change_marks():
     assert change_mark("green", "red", None, None) == "newly_on_target"
     assert change_mark("amber", "amber", "concern_high", "common_cause") == "new_special_cause"
     assert change_mark("amber", "amber", "concern_high", "concern_high") == ""
+
+
+def test_findings_for_people_are_named_filtered_and_grouped(catalogue: Catalogue):
+    from metrics.findings_view import filtered, for_people, groups
+
+    stored = pd.DataFrame(
+        [
+            (5, "stale", "warning", "CONTACTS", "MASH", "2026-09", "old"),
+            (6, "stale", "warning", "CONTACTS", "MASH", "2026-09", "old"),  # recorded again: once
+            (6, "stale", "warning", "REFERRALS", "MASH", "2026-08", "old"),
+            (6, "revised", "info", "REFERRALS", "SFS", "2026-07", "revised"),
+        ],
+        columns=["load_id", "check", "severity", "kpi", "org", "period", "message"],
+    )
+    rows = for_people(stored, catalogue, {"MASH": "Front door (MASH)", "SFS": "Safeguarding"})
+    assert len(rows) == 3
+    assert set(rows["org_name"]) == {"Front door (MASH)", "Safeguarding"}
+    assert catalogue["CONTACTS"].name in set(rows["kpi_name"])
+    assert [(c, len(part)) for c, _, part in groups(rows)] == [("stale", 2), ("revised", 1)]
+    assert len(filtered(rows, severity="info")) == 1
+    assert len(filtered(rows, kind="stale", unit="SFS")) == 0
+    assert rows.loc[0, "link"].startswith("/kpi?kpi=")
