@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from layouts.numbers import format_value
+from metrics.numbers import format_value
 from metrics.pack import SUPPRESSION_NOTE, sentence
 from metrics.periods import month_name
 
