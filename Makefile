@@ -42,11 +42,11 @@ demo: $(VENV)/.runtime ## rebuild the demo database
 docs: $(VENV)/.runtime ## regenerate docs/kpis.md from metrics/kpis.toml
 	$(PY) -m metrics.catalogue_docs
 
-browser: ## Debian's Chromium for the browser tests (installed when root and missing)
-	@if ! command -v chromium >/dev/null 2>&1; then \
+browser: ## Debian's Chromium and poppler-utils (pack tests: pdftotext) (installed when root and missing)
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-		else echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
+		else echo "Chromium or poppler-utils is missing: install Debian's chromium and poppler-utils (browser tests will be skipped)"; fi; \
 	fi
 
 oidc: ## the OpenID provider the sign-in tests run (npm package oidc-provider, tests/oidc)
@@ -57,6 +57,7 @@ bench: $(VENV)/.dev ## run the benchmarks by hand (not part of the tests)
 	$(PY) bench/etl.py
 	$(PY) bench/spc.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/pack.py
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .mypy_cache tests/artefacts

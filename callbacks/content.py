@@ -58,7 +58,17 @@ def scorecard(search: str | None, _ready: object = None):
     except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
     shown = views.exceptions_only(card) if view["only"] else card
-    return scorecard_content(card, shown, view["org"], org_name(view["org"]), view["period"], view["month"])
+    orgs = source.dataset().orgs.drop_duplicates("code", keep="last")
+    return scorecard_content(
+        card,
+        shown,
+        view["org"],
+        org_name(view["org"]),
+        view["period"],
+        view["month"],
+        has_units=bool(children(source.dataset().orgs, str(view["org"]), view["month"])),
+        is_team=bool((orgs.loc[orgs["code"] == view["org"], "type"] == "team").any()),
+    )
 
 
 @source.view_callback(

@@ -19,18 +19,22 @@ from callbacks.view import (
     resolve_view,
 )
 from layouts import components, ids
+from layouts.accessibility import accessibility_page
 from layouts.compare import compare_page
 from layouts.controls import org_options
 from layouts.datapage import data_page
 from layouts.exceptions import exceptions_page
+from layouts.glossary import glossary_page
+from layouts.pack import pack_choices, pack_page
 from layouts.quality import quality_page
 from layouts.scorecard import scorecard_page
-from layouts.shell import APP_TITLE, PAGES, notice_banner
+from layouts.shell import APP_TITLE, STATIC_PATHS, TITLES, notice_banner
+from layouts.teams import sort_options, teams_page
 from layouts.trend import trend_page
+from metrics.orgtree import children
 from metrics.views import available_months
 
 log = logging.getLogger(__name__)
-TITLES = dict(PAGES)
 
 
 @callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
@@ -43,6 +47,8 @@ def render_page(pathname: str | None, search: str | None):
         return components.empty_state("Page not found", f"There is no page at {path}. Use the links above.")
     dataset, series = source.dataset(), source.series()
     set_props(ids.NOTICE, {"children": notice_banner(dataset.notice)})
+    if path in STATIC_PATHS:
+        return glossary_page() if path == "/glossary" else accessibility_page()
     if series.empty and path not in ("/data", "/quality"):
         return [
             html.H1(TITLES[path]),
@@ -69,8 +75,19 @@ def render_page(pathname: str | None, search: str | None):
     if path == "/compare":
         targeted = [(k.code, k.name) for k in catalogue]
         return compare_page(targeted, org_options(dataset.orgs, with_children_only=True), months, view)
+    if path == "/pack":
+        return pack_page(pack_choices(months), view)
+    if path == "/teams":
+        names = dict(org_options(dataset.orgs))
+        units = [*children(dataset.orgs, str(view["org"]), str(view["month"])), str(view["org"])]
+        return teams_page(
+            org_options(dataset.orgs, with_children_only=True),
+            sort_options([(u, names.get(u, u)) for u in units]),
+            months,
+            view,
+        )
     if path == "/quality":
-        return quality_page()
+        return quality_page(org_options(dataset.orgs), view)
     return data_page(source.loads(), catalogue, dataset.notice)
 
 
@@ -136,7 +153,7 @@ clientside_callback(
 clientside_callback(
     f"""
     function(pathname) {{
-        const titles = {dict(PAGES)!r};
+        const titles = {TITLES!r};
         document.title = (titles[pathname || "/"] || "Page not found") + " – {APP_TITLE}";
         return window.dash_clientside.no_update;
     }}

@@ -13,7 +13,9 @@ import pandas as pd
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
 from metrics.orgtree import root
-from metrics.periods import PERIOD_KINDS, add_months
+from metrics.pack import PERIOD as PACK_PERIOD
+from metrics.periods import PERIOD_KINDS, add_months, fy_quarter
+from metrics.quality import CHECKS, SEVERITIES
 from metrics.query import parse_month_param
 from metrics.report import Dataset
 from metrics.views import busiest_parent, latest_month
@@ -23,10 +25,14 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/exceptions": ("org", "period", "month"),
     "/kpi": ("kpi", "org", "period", "from", "to", "committee"),
     "/compare": ("kpi", "org", "from", "to"),
-    "/quality": (),
+    "/teams": ("org", "period", "month", "sort"),
+    "/quality": ("severity", "kind", "unit"),
     "/data": (),
+    "/pack": ("quarter", "public"),
+    "/glossary": (),
+    "/accessibility": (),
 }
-SWITCHES = ("only", "committee")
+SWITCHES = ("only", "committee", "public")
 TREND_YEARS = 3
 MAX_QUERY = 2_000
 
@@ -49,9 +55,9 @@ def build_search(params: dict[str, str | None]) -> str:
 
 
 def control_value(name: str, raw: str | None) -> object:
-    """The control's value for a query parameter (switches are checklists)."""
+    """The control's value for a query parameter (switches are True or False)."""
     if name in SWITCHES:
-        return ["on"] if raw == "on" else []
+        return raw == "on"
     return raw
 
 
@@ -96,6 +102,25 @@ def resolve_view(
         view["from"] = _month(view["from"], "from") or default_from
         if view["from"] and view["to"] and view["from"] > view["to"]:
             raise ViewError("the 'from' month is after the 'to' month")
+    if "quarter" in view:
+        view["quarter"] = view["quarter"] or (fy_quarter(latest) if latest else None)
+        if view["quarter"] and not PACK_PERIOD.match(view["quarter"]):
+            raise ViewError(
+                f"the pack's period must be a quarter such as 2026/27 Q2 or a year, not {view['quarter']!r}"
+            )
+    for name, allowed in (("severity", ("all", *SEVERITIES)), ("kind", ("all", *CHECKS))):
+        if name in view:
+            view[name] = view[name] or "all"
+            if view[name] not in allowed:
+                raise ViewError(f"{name} must be one of {', '.join(allowed)}")
+    if "unit" in view:
+        view["unit"] = view["unit"] or "all"
+        if view["unit"] != "all" and view["unit"] not in codes:
+            raise ViewError(f"there is no unit with the code {view['unit']!r}")
+    if "sort" in view:
+        view["sort"] = view["sort"] or "stage"
+        if view["sort"] != "stage" and view["sort"] not in codes:
+            raise ViewError(f"there is no unit with the code {view['sort']!r} to sort by")
     for name in SWITCHES:
         if name in view and view[name] not in (None, "on"):
             raise ViewError(f"{name} must be 'on' or absent")

@@ -95,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="(re)build the bundled demo database")
     demo.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    pack = commands.add_parser(
+        "pack",
+        help="write the scrutiny committee's pack (PDF or Excel)",
+        description="write the committee pack of the headline indicators (committee = true in the "
+        "catalogue) for a quarter or a financial year, as PDF or Excel by the --out suffix",
+    )
+    pack.add_argument("--period", required=True, help='a quarter ("2026/27 Q2") or a year ("2026/27")')
+    pack.add_argument("--public", action="store_true", help="suppress small numbers (for publication)")
+    pack.add_argument("--out", type=Path, required=True, help="pack.pdf or pack.xlsx")
+    pack.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
     backup.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
@@ -356,10 +366,30 @@ def cmd_actions(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_pack(args: argparse.Namespace, url: str) -> int:
+    from data.pack import write_pack
+    from metrics.pack import PackPeriodError, pack_period
+
+    if args.out.suffix.lower() not in (".pdf", ".xlsx"):
+        raise UsageError(f"--out must end in .pdf or .xlsx, not {args.out.name!r}")
+    try:
+        pack_period(args.period)
+    except PackPeriodError as exc:
+        raise UsageError(str(exc)) from exc
+    engine = make_engine(url, read_only=True)
+    pack = write_pack(engine, args.period, args.out, public=args.public)
+    if pack.rows.empty:
+        print(f"python -m data pack: no figures for {args.period}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {args.out} ({len(pack.codes)} headline indicators, {pack.label})")
+    return EXIT_OK
+
+
 COMMANDS = {
     "users": cmd_users,
     "audit": cmd_audit,
     "actions": cmd_actions,
+    "pack": cmd_pack,
     "load": cmd_load,
     "validate": cmd_validate,
     "derive": casefiles.cmd_derive,

@@ -6,6 +6,7 @@ Each chart has a text or table alternative on its page; these functions build on
 from __future__ import annotations
 
 import math
+import re
 from urllib.parse import quote
 
 import pandas as pd
@@ -23,6 +24,7 @@ from layouts.theme import (
     SPC_COLOURS,
 )
 from metrics.catalogue import Kpi
+from metrics.periods import period_text
 
 COMPARATOR_COLOURS = {
     "England": SERIES_COLOURS[3],
@@ -30,6 +32,7 @@ COMPARATOR_COLOURS = {
     "Statistical neighbours": SERIES_COLOURS[2],
     "Published (DfE)": SERIES_COLOURS[4],
 }
+PERIOD_PATTERN = re.compile(r"^\d{4}(-\d{2}|/\d{2}( Q\d)?)$")
 SIGNAL_MARKERS = {"improvement": "diamond", "concern": "x", "neutral": "star", "": "circle"}
 
 
@@ -44,9 +47,20 @@ def _layout(fig: go.Figure, title: str, unit: str, height: int = 420) -> go.Figu
         hovermode="x unified",
         legend={"orientation": "h", "y": -0.18, "x": 0},
         yaxis={"title": UNIT_WORDS.get(unit, ""), "gridcolor": "#dddddd", "zeroline": False},
-        xaxis={"type": "category", "gridcolor": "#eeeeee", "tickangle": -45, "nticks": 24},
+        xaxis={"type": "category", "gridcolor": "#eeeeee", "tickangle": 0, **period_ticks(fig)},
     )
     return fig
+
+
+def period_ticks(fig: go.Figure, most: int = 9) -> dict:
+    """Category ticks as people read them ("Oct 2023", "2023/24 Q3"), at most ``most``, level."""
+    xs = [trace.x for trace in fig.data if getattr(trace, "x", None) is not None]
+    periods = sorted({str(x) for values in xs for x in values})
+    if not periods or not all(PERIOD_PATTERN.match(p) for p in periods):
+        return {}  # not a time axis (the breakdown's values)
+    step = -(-len(periods) // most)
+    shown = periods[::step]
+    return {"tickmode": "array", "tickvals": shown, "ticktext": [period_text(p) for p in shown]}
 
 
 def _hover(values: pd.Series, unit: str) -> list[str]:

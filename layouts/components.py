@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import html
 
-from layouts.numbers import format_value
+from layouts.numbers import format_value, ratio_text
 from layouts.theme import DIRECTION_WORDS, PERIOD_NAMES, RAG_STYLES
 
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: object  # text, or text with a glossary link
     render: Callable[[pd.Series], object]
     numeric: bool = False
 
@@ -55,6 +55,14 @@ def direction_text(direction: object, period: str) -> html.Span:
 
 def value_text(row: pd.Series) -> str:
     return format_value(row.get("value"), str(row.get("unit", "")))
+
+
+def value_with_ratio(row: pd.Series) -> list:
+    """The value and, for a percentage, its "n of N" beside it (small numbers visible)."""
+    unit = str(row.get("unit", ""))
+    ratio = ratio_text(row.get("numerator"), row.get("denominator"), unit)
+    value = format_value(row.get("value"), unit)
+    return [value, html.Small(f" {ratio}", className="ratio")] if ratio else [value]
 
 
 def target_text(row: pd.Series) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from layouts import ids
 from metrics.periods import month_name
@@ -25,23 +26,20 @@ def dom_id(name: str) -> str:
 
 
 def dropdown(name: str, label: str, options: Sequence[tuple[str, str]], value: str | None) -> html.Div:
-    """A single-choice dropdown whose accessible name is its label and its value ("Unit Fostering").
+    """A single choice as a native ``<select>`` named by its ``<label>`` ("Unit, Fostering").
 
-    Dash 4 names the dropdown's button with ``aria-labelledby="<id>-value-count <id>-value"``,
-    which overrides ``<label for>``, so a screen reader heard only the value. The value-count
-    element exists only for multi-select dropdowns, so the label takes that id and is read first.
+    Native controls: the browser gives keyboard use (arrow keys, type-ahead) and the screen
+    reader announcement, and axe-core finds nothing to object to (Dash's own dropdown had an
+    ``aria-hidden`` focus target).
     """
     return html.Div(
         [
-            html.Label(
-                label, htmlFor=dom_id(name), id=f"{dom_id(name)}-value-count", className="control-label"
-            ),
-            dcc.Dropdown(
+            html.Label(label, htmlFor=dom_id(name), className="control-label"),
+            dbc.Select(
                 id=ids.control(name),
                 options=[{"label": text, "value": key} for key, text in options],
                 value=value,
-                clearable=False,
-                searchable=True,
+                class_name="control-select",
             ),
         ],
         className=f"control control-{name}",
@@ -49,15 +47,17 @@ def dropdown(name: str, label: str, options: Sequence[tuple[str, str]], value: s
 
 
 def radio(name: str, label: str, options: Sequence[tuple[str, str]], value: str | None) -> html.Fieldset:
+    """Native radio buttons in a fieldset whose legend names the group."""
     return html.Fieldset(
         [
             html.Legend(label, className="control-label"),
-            dcc.RadioItems(
+            dbc.RadioItems(
                 id=ids.control(name),
                 options=[{"label": text, "value": key} for key, text in options],
                 value=value,
                 inline=True,
-                className="radio-group",
+                name=f"control-{name}",  # one group: one Tab stop, arrow keys move within it
+                class_name="radio-group",
             ),
         ],
         className=f"control control-{name}",
@@ -65,13 +65,9 @@ def radio(name: str, label: str, options: Sequence[tuple[str, str]], value: str 
 
 
 def switch(name: str, label: str, on: bool) -> html.Div:
+    """A native checkbox (styled as a switch) whose value is True or False."""
     return html.Div(
-        dcc.Checklist(
-            id=ids.control(name),
-            options=[{"label": label, "value": "on"}],
-            value=["on"] if on else [],
-            className="switch",
-        ),
+        dbc.Switch(id=ids.control(name), label=label, value=on, class_name="switch"),
         className=f"control control-{name}",
     )
 

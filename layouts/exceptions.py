@@ -10,7 +10,8 @@ from dash import dcc, html
 from layouts import components as c
 from layouts import ids
 from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio
-from layouts.icons import assurance_cell, glossary_link, variation_icon
+from layouts.glossary import glossary_link
+from layouts.icons import assurance_cell, variation_icon
 from layouts.scorecard import heading_for, kpi_link, spark_image
 from metrics.periods import month_name
 
@@ -40,8 +41,15 @@ def exceptions_content(
 ) -> list:
     # The exceptions' rows: the export's columns, with the comparators and reasons shown here.
     query = {"org": org, "period": period, "month": month}
+    counts = rows["rag"].value_counts() if len(rows) else pd.Series(dtype=int)
     parts = [
         html.H2(heading_for(org_name, period, month)),
+        html.P(
+            f"{int(counts.get('red', 0))} red, {int(counts.get('amber', 0))} amber, "
+            f"{len(rows) - int(counts.get('red', 0)) - int(counts.get('amber', 0))} others signalled; "
+            "percentages are shown with their counts (n of N).",
+            className="exception-counts",
+        ),
         html.P(
             f"{len(rows)} indicator(s) need discussion: red or amber against target, special-cause concern, "
             "or a process that will consistently fail its target. Most severe first.",
@@ -76,7 +84,7 @@ def exceptions_content(
                     html.P([html.Strong("Why it is here: "), row.reasons]),
                     html.Div(
                         [
-                            html.Span([html.Strong("Value: "), c.value_text(series)]),
+                            html.Span([html.Strong("Value: "), *c.value_with_ratio(series)]),
                             html.Span([html.Strong("Target: "), c.target_text(series)]),
                             c.rag_badge(row.rag),
                             c.direction_text(row.direction, period),
@@ -90,7 +98,7 @@ def exceptions_content(
                             " · ",
                             assurance_cell(series.to_dict()),
                             " · ",
-                            glossary_link("What do these mean?"),
+                            glossary_link("spc", "What do these mean?"),
                         ]
                     ),
                     html.P(captions.get(row.kpi, ""), className="spc-caption"),

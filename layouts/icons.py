@@ -61,11 +61,6 @@ def assurance_icon(code: object) -> html.Span | str:
     )
 
 
-GLOSSARY_SPC = "/glossary#spc"
-"""Where every SPC element links: the glossary's entries for common cause, special cause,
-process limits and assurance."""
-
-
 def assurance_cell(row: dict) -> html.Span | str:
     """The assurance icon, or, where the latest months show a sustained change, why there is none:
     the limits describe the process before the change, so they cannot say whether it will meet
@@ -85,8 +80,3 @@ def assurance_cell(row: dict) -> html.Span | str:
             className="spc-label",
         )
     return assurance_icon(row.get("assurance"))
-
-
-def glossary_link(content: object) -> html.A:
-    """An SPC element linked to the glossary's explanation of the terms."""
-    return html.A(content, href=GLOSSARY_SPC, className="glossary-link")

@@ -1,32 +1,7 @@
-"""Numbers the way councils write them: 1,269; 88.1%; 15.2; 67.2 per 10,000."""
+"""Number formatting for the pages: one implementation, in :mod:`metrics.numbers` (the pack uses it)."""
 
 from __future__ import annotations
 
-import math
+from metrics.numbers import PLACES, SUFFIX, UNIT_WORDS, format_count, format_value, ratio_text
 
-SUFFIX = {"percent": "%", "rate": "", "average": "", "days": " days", "weeks": " weeks", "count": ""}
-PLACES = {"percent": 1, "rate": 1, "average": 1, "days": 1, "weeks": 1, "count": 0}
-UNIT_WORDS = {
-    "percent": "per cent",
-    "rate": "per 10,000 children",
-    "average": "average",
-    "days": "days",
-    "weeks": "weeks",
-    "count": "number",
-}
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value in its unit for people to read; an en dash when there is none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    places = PLACES.get(unit, 1)
-    if unit == "count" and float(value) != int(value):
-        places = 1
-    return f"{value:,.{places}f}{SUFFIX.get(unit, '')}"
-
-
-def format_count(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+__all__ = ["PLACES", "SUFFIX", "UNIT_WORDS", "format_count", "format_value", "ratio_text"]

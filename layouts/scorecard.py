@@ -11,6 +11,7 @@ from layouts import components as c
 from layouts import ids
 from layouts.charts import sparkline_svg
 from layouts.controls import PERIOD_OPTIONS, controls_bar, dropdown, month_options, radio, switch
+from layouts.glossary import glossary_link
 from layouts.icons import assurance_cell, variation_icon
 from layouts.numbers import format_value
 from metrics.periods import month_name, period_label
@@ -52,9 +53,21 @@ def summary_line(card: pd.DataFrame) -> str:
 
 
 def scorecard_content(
-    card: pd.DataFrame, shown: pd.DataFrame, org: str, org_name: str, period: str, month: str
+    card: pd.DataFrame,
+    shown: pd.DataFrame,
+    org: str,
+    org_name: str,
+    period: str,
+    month: str,
+    *,
+    has_units: bool = False,
+    is_team: bool = False,
 ):
-    """The card: a summary sentence, then one table per stage (only ``shown`` rows)."""
+    """The card: a summary sentence, then one table per stage (only ``shown`` rows).
+
+    ``has_units``: link to the team grid of this unit. ``is_team``: indicators without a figure
+    for this team fold under one line instead of a row each.
+    """
     download = c.download_link(
         {"org": org, "period": period, "month": month},
         what="the scorecard, with every figure it shows",
@@ -65,11 +78,37 @@ def scorecard_content(
         html.P(summary_line(card), className="summary"),
         html.P(download, className="downloads"),
     ]
-    if shown.empty:
+    if has_units:
+        grid = urlencode({"org": org, "period": period, "month": month, "sort": "stage"})
+        parts.insert(
+            2,
+            html.P(
+                dcc.Link(f"Team grid: every indicator for each team of {org_name}", href=f"/teams?{grid}"),
+                className="grid-link",
+            ),
+        )
+    folded = shown[shown["value"].isna()] if is_team else shown.iloc[0:0]
+    shown = shown.drop(index=folded.index)
+    if shown.empty and folded.empty:
         parts.append(c.empty_state("Nothing to show", "No indicator is red or amber for this choice."))
     for stage, rows in shown.groupby("stage", sort=False):
         parts.append(html.Section([html.H2(str(stage).capitalize()), _stage_table(rows, org, period, month)]))
+    if not folded.empty:
+        parts.append(unreported_fold(folded))
     return parts
+
+
+def unreported_fold(rows: pd.DataFrame) -> html.Details:
+    """One line for the indicators a team has no figure for, opening to their names."""
+    count = len(rows)
+    noun = "indicator" if count == 1 else "indicators"
+    return html.Details(
+        [
+            html.Summary(f"Not reported for this team: {count} {noun}"),
+            html.Ul([html.Li(name) for name in rows["kpi_name"]]),
+        ],
+        className="unreported",
+    )
 
 
 def kpi_link(row: pd.Series, org: str, month: str) -> dcc.Link:
@@ -117,15 +156,20 @@ def benchmark_cell(row: pd.Series, prefix: str):
 def _stage_table(rows: pd.DataFrame, org: str, period: str, month: str) -> html.Div:
     columns = [
         c.Column("Indicator", lambda r: [kpi_link(r, org, month), _note(r)]),
-        c.Column("Value", c.value_text, numeric=True),
-        c.Column("Target", c.target_text, numeric=True),
-        c.Column("Status", lambda r: c.rag_badge(r.get("rag"))),
-        c.Column("Direction of travel", lambda r: c.direction_text(r.get("direction"), period)),
+        c.Column(glossary_link("n-of-n", "Value"), c.value_with_ratio, numeric=True),
+        c.Column(glossary_link("target", "Target"), c.target_text, numeric=True),
+        c.Column(glossary_link("status", "Status"), lambda r: c.rag_badge(r.get("rag"))),
+        c.Column(
+            glossary_link("direction", "Direction of travel"),
+            lambda r: c.direction_text(r.get("direction"), period),
+        ),
         c.Column("Last 13 months", spark_image),
-        c.Column("Is the change real?", lambda r: variation_icon(r.get("variation"))),
-        c.Column("Will it meet target?", lambda r: assurance_cell(r)),
-        c.Column("England", lambda r: benchmark_cell(r, "england"), numeric=True),
-        c.Column("Neighbours", lambda r: benchmark_cell(r, "neighbours"), numeric=True),
+        c.Column(glossary_link("spc", "Is the change real?"), lambda r: variation_icon(r.get("variation"))),
+        c.Column(glossary_link("assurance", "Will it meet target?"), assurance_cell),
+        c.Column(glossary_link("england", "England"), lambda r: benchmark_cell(r, "england"), numeric=True),
+        c.Column(
+            glossary_link("neighbours", "Neighbours"), lambda r: benchmark_cell(r, "neighbours"), numeric=True
+        ),
     ]
     caption = f"{rows['stage'].iloc[0].capitalize()} indicators"
     return html.Div(c.table(rows, columns, caption=caption, class_name="scorecard"), className="scroll")

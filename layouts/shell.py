@@ -12,11 +12,16 @@ PAGES = (
     ("/exceptions", "Exceptions"),
     ("/kpi", "KPI trend"),
     ("/compare", "Team comparison"),
+    ("/teams", "Team grid"),
+    ("/pack", "Committee pack"),
     ("/quality", "Data quality"),
     ("/data", "Data"),
     ("/actions", "Actions"),
     ("/upload", "Upload"),
 )
+FOOTER_PAGES = (("/glossary", "Glossary"), ("/accessibility", "Accessibility statement"))
+TITLES = dict(PAGES + FOOTER_PAGES)
+STATIC_PATHS = ("/glossary", "/accessibility")  # pages that need no figures
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -57,7 +62,15 @@ def shell() -> html.Div:
             html.Div(id=ids.NOTICE, role="status"),
             html.Main([html.Div(id=ids.ALERT), html.Div(id=ids.PAGE)], id="main", tabIndex="-1"),
             html.Footer(
-                html.P("Figures from the council's case management system; definitions on the Data page."),
+                [
+                    html.P(
+                        "Figures from the council's case management system; definitions on the Data page."
+                    ),
+                    html.Ul(
+                        [html.Li(dcc.Link(label, href=path)) for path, label in FOOTER_PAGES],
+                        className="footer-links",
+                    ),
+                ],
                 className="app-footer",
             ),
         ]
@@ -80,11 +93,15 @@ def validation_layout() -> html.Div:
     from layouts import writing
     from layouts.compare import compare_page
     from layouts.exceptions import exceptions_page
+    from layouts.pack import pack_page
     from layouts.quality import quality_page
     from layouts.scorecard import scorecard_page
+    from layouts.teams import teams_page
     from layouts.trend import trend_page
 
-    view = dict.fromkeys(("org", "period", "month", "kpi", "from", "to", "committee", "only"))
+    view = dict.fromkeys(
+        ("org", "period", "month", "kpi", "from", "to", "committee", "only", "sort", "quarter", "public")
+    )
     return html.Div(
         [
             shell(),
@@ -92,6 +109,8 @@ def validation_layout() -> html.Div:
             *exceptions_page([], [], view),
             *trend_page([], [], [], view),
             *compare_page([], [], [], view),
+            *teams_page([], [], [], view),
+            *pack_page([], view),
             *quality_page(),
             *writing.validation_parts(),
         ]

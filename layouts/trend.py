@@ -9,7 +9,7 @@ from layouts import components as c
 from layouts import ids
 from layouts.charts import breakdown_figure, spc_figure, trend_figure
 from layouts.controls import controls_bar, dropdown, month_options, radio, switch
-from layouts.icons import glossary_link
+from layouts.glossary import glossary_link
 from layouts.numbers import format_value
 from metrics.catalogue import Kpi
 from metrics.periods import month_name
@@ -100,7 +100,9 @@ def trend_content(
     if period == "month" and rows["spc_mean"].notna().any():
         parts += [
             html.H2("Is the change real? Statistical process control"),
-            html.P([spc_caption, " ", glossary_link("What do these terms mean?")], className="spc-caption"),
+            html.P(
+                [spc_caption, " ", glossary_link("spc", "What do these terms mean?")], className="spc-caption"
+            ),
             graph(spc_figure(rows, kpi.unit, f"{kpi.name}: process limits", changes), "spc", spc_caption),
         ]
     parts.append(_breakdown(breakdown, kpi, org_name))

@@ -34,6 +34,7 @@ FIELDS = (
     "source",
     "england",
     "timescale",
+    "committee",
 )
 REQUIRED = ("code", "name", "stage", "definition", "unit", "polarity", "over_time", "source")
 
@@ -58,6 +59,7 @@ class Kpi:
     denominator: str = ""
     england: str = ""
     timescale: str = ""
+    committee: bool = False  # a headline indicator of the scrutiny committee's pack
 
     @property
     def is_ratio(self) -> bool:
@@ -93,6 +95,11 @@ class Catalogue:
         return {k.code: k for k in self.kpis}
 
     @property
+    def committee(self) -> tuple[Kpi, ...]:
+        """The headline indicators of the committee pack (``committee = true``), in catalogue order."""
+        return tuple(k for k in self.kpis if k.committee)
+
+    @property
     def stages(self) -> tuple[str, ...]:
         """Stages in the order they first appear (the order of the child's journey)."""
         return tuple(dict.fromkeys(k.stage for k in self.kpis))
@@ -123,7 +130,9 @@ def parse_catalogue(text: str, source: str = "kpis.toml") -> Catalogue:
         for field, allowed in checks:
             if entry[field] not in allowed:
                 raise CatalogueError(f"{where}: {field} {entry[field]!r} is not one of {', '.join(allowed)}")
-        values = {k: str(v).strip() for k, v in entry.items()}
+        if not isinstance(entry.get("committee", False), bool):
+            raise CatalogueError(f"{where}: committee must be true or false")
+        values: dict = {k: v if k == "committee" else str(v).strip() for k, v in entry.items()}
         if values["code"] in seen:
             raise CatalogueError(f"{where}: duplicate code {values['code']}")
         if values["unit"] in RATIO_UNITS and not (values.get("numerator") and values.get("denominator")):
@@ -168,6 +177,12 @@ def _cell(value: str) -> str:
     return text or "—"
 
 
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else ""
+    return str(value)
+
+
 def catalogue_markdown(catalogue: Catalogue) -> str:
     """The catalogue as Markdown (docs/kpis.md): one section per stage, one table per KPI."""
     lines = ["# KPI catalogue", "", MARKDOWN_NOTE, ""]
@@ -186,6 +201,6 @@ def catalogue_markdown(catalogue: Catalogue) -> str:
             if kpi.stage != stage:
                 continue
             lines += [f"### {_cell(kpi.name)} (`{kpi.code}`)", "", "| Field | Value |", "| --- | --- |"]
-            lines += [f"| `{field}` | {_cell(getattr(kpi, field))} |" for field in FIELDS]
+            lines += [f"| `{field}` | {_cell(_text(getattr(kpi, field)))} |" for field in FIELDS]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -67,6 +67,16 @@ def month_name(month: str) -> str:
     return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
+def short_month(month: str) -> str:
+    """``2023-10`` as ``Oct 2023`` (chart axes and grid headers)."""
+    return f"{MONTH_NAMES[int(month[5:7]) - 1][:3]} {month[:4]}"
+
+
+def period_text(period: str) -> str:
+    """A report's period label as people read it: ``Oct 2023`` for a month, others unchanged."""
+    return short_month(period) if _MONTH.match(period) and len(period) == 7 else period
+
+
 def financial_year_start(month: str) -> int:
     """The calendar year in which the month's financial year starts (April)."""
     year, mon = int(month[:4]), int(month[5:7])

@@ -46,10 +46,28 @@ PAGES = (
         "table.compare-grid",
         ("kpi", "org", "from", "to"),
     ),
-    PageInfo("/quality", "quality", "Data quality", "Data quality", ".page-content > *"),
+    PageInfo(
+        "/teams", "teams", "Team grid", "Team grid", "table.team-grid", ("org", "period", "month", "sort")
+    ),
+    PageInfo("/pack", "pack", "Committee pack", "Committee pack", "ul.pack-downloads", ("quarter",)),
+    PageInfo(
+        "/quality",
+        "quality",
+        "Data quality",
+        "Data quality",
+        ".page-content > *",
+        ("severity", "kind", "unit"),
+    ),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
 )
-BY_PATH = {p.path: p for p in PAGES}
+STATIC_PAGES = (
+    PageInfo("/glossary", "glossary", "Glossary", "Glossary", "dl.glossary"),
+    PageInfo(
+        "/accessibility", "accessibility", "Accessibility statement", "Accessibility statement", "main h2"
+    ),
+)
+ALL_PAGES = PAGES + STATIC_PAGES
+BY_PATH = {p.path: p for p in ALL_PAGES}
 APP_TITLE = "Children's social care performance"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,20 +119,18 @@ def control(page: Page, name: str) -> Locator:
 
 
 def choose(page: Page, name: str, option: str) -> None:
-    """Pick ``option`` in the Dash 4 dropdown control ``name``: click it, then click the option.
-
-    Long option lists are virtualised (only the visible options exist), so the option's text is
-    typed into the dropdown's search box first.
-    """
-    control(page, name).locator("button.dash-dropdown").click()
-    page.locator(".dash-dropdown-search").fill(option)
+    """Pick ``option`` (its text) in the native ``<select>`` control ``name``, as a user would."""
+    select = control(page, name).locator("select")
     # Unit names are indented with no-break spaces to show the tree: match the name, not the indent.
-    page.get_by_role("option", name=re.compile(rf"^\s*{re.escape(option)}$")).click()
-    expect(control(page, name).locator(".dash-dropdown-value")).to_have_text(re.compile(re.escape(option)))
+    named = re.compile(rf"^\s*{re.escape(option)}$")
+    value = select.locator("option").filter(has_text=named).get_attribute("value")
+    select.select_option(value=value)
+    expect(dropdown_text(page, name)).to_have_text(re.compile(re.escape(option)))
 
 
 def dropdown_text(page: Page, name: str) -> Locator:
-    return control(page, name).locator(".dash-dropdown-value")
+    """The text of the option chosen in the ``<select>`` control ``name``."""
+    return control(page, name).locator("select option:checked")
 
 
 def table_rows(table: Locator) -> list[dict[str, str]]:

@@ -8,7 +8,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.dash_page import PAGES, ConsoleWatch, PageInfo, open_page, query
 
 pytestmark = pytest.mark.browser
-WITH_CONTROLS = [p for p in PAGES if p.path in ("/", "/exceptions", "/kpi", "/compare")]
+WITH_CONTROLS = [
+    p for p in PAGES if p.path in ("/", "/exceptions", "/kpi", "/compare", "/teams", "/pack", "/quality")
+]
 FOCUSED = """() => {
     const e = document.activeElement;
     const control = e.closest('.control');
@@ -41,8 +43,9 @@ def test_tab_reaches_every_control_in_order(page: Page, info: PageInfo):
     )
     stops = tab_through(page)
     assert stops[0] == {"tag": "A", "text": "Skip to main content", "control": None, "inContent": False}
-    menu = ["Scorecard", "Exceptions", "KPI trend", "Team comparison", "Data quality", "Data"]
-    assert [s["text"] for s in stops[1:7]] == menu
+    menu = ["Scorecard", "Exceptions", "KPI trend", "Team comparison", "Team grid", "Committee pack"]
+    menu += ["Data quality", "Data"]
+    assert [s["text"] for s in stops[1 : len(menu) + 1]] == menu
     reached = [s["control"] for s in stops if s["control"]]
     assert reached == controls, "each control once, in reading order"
     assert stops[-1]["inContent"], "Tab carries on into the page's content"
@@ -64,14 +67,10 @@ def test_skip_link_moves_focus_to_main(page: Page):
 def test_controls_work_from_the_keyboard(page: Page, watch: ConsoleWatch):
     open_page(page, "/?org=LA&period=month&month=2026-09")
     heading = page.locator(".card-heading")
-    # the dropdown: arrow keys move through the options, Enter picks one
-    page.locator(".control-org button.dash-dropdown").focus()
+    # the select: arrow keys move through the options and choose as they go (a native <select>)
+    select = page.locator(".control-org select")
+    select.focus()
     page.keyboard.press("ArrowDown")
-    focused = page.locator(".control-org [role=option]:focus-within")
-    expect(focused).to_have_text("Demo County Council")
-    page.keyboard.press("ArrowDown")
-    expect(focused).to_have_text("Children Looked After and Care Leavers")
-    page.keyboard.press("Enter")
     expect(heading).to_have_text("Children Looked After and Care Leavers: September 2026")
     assert query(page)["org"] == "CLA"
     # the radio group: arrow keys change the period
@@ -89,8 +88,15 @@ def test_controls_work_from_the_keyboard(page: Page, watch: ConsoleWatch):
 def test_controls_have_their_labels_as_accessible_names(page: Page):
     """A screen reader announces "Unit, Demo County Council", not only the value."""
     open_page(page, "/kpi?kpi=CONTACTS&org=LA&period=month&from=2024-10&to=2026-09")
-    for name in ("Indicator Contacts received", "Unit Demo County Council", "From October 2024"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="To September 2026", exact=True)).to_be_visible()
+    for name, value in (("Indicator", "Contacts received"), ("Unit", "Demo County Council")):
+        expect(page.get_by_role("combobox", name=name, exact=True)).to_have_value(value_of(page, name, value))
+    expect(page.get_by_role("combobox", name="From", exact=True)).to_have_value("2024-10")
+    expect(page.get_by_role("combobox", name="To", exact=True)).to_have_value("2026-09")
     expect(page.get_by_role("group", name="Show", exact=True)).to_be_visible()
     expect(page.get_by_role("radio", name="Quarterly")).to_be_visible()
+
+
+def value_of(page: Page, label: str, text: str) -> str:
+    """The value of the option showing ``text`` in the select labelled ``label``."""
+    option = page.get_by_role("combobox", name=label, exact=True).locator("option").filter(has_text=text)
+    return str(option.first.get_attribute("value"))

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from layouts.numbers import ratio_text
 from metrics.periods import month_name, period_label
 from tests.browser.dash_page import ConsoleWatch, choose, dropdown_text, open_page, query, table_rows
 from tests.browser.figures import Facts, period_text, status_text, target_text, value_text
@@ -38,7 +39,9 @@ def check_scorecard(page: Page, facts: Facts, org: str, period: str, month: str)
         assert shown[missing]["Value"] == "–", missing
     for row in expected.itertuples():
         cells = shown[row.kpi_name]
-        assert cells["Value"] == value_text(row.value, row.unit), row.kpi
+        ratio = ratio_text(row.numerator, row.denominator, row.unit)  # "n of N" beside a percentage
+        assert cells["Value"] == " ".join(filter(None, [value_text(row.value, row.unit), ratio])), row.kpi
+        assert bool(ratio) == (row.unit == "percent" and not math.isnan(row.denominator)), row.kpi
         assert cells["Target"] == target_text(row.target, row.unit), row.kpi
         assert cells["Status"].endswith(status_text(row.rag)), row.kpi
 

@@ -107,3 +107,19 @@ def test_dataset_download_loads_back(client, tmp_path):
     build_demo().orgs.to_csv(tmp_path / "orgs.csv", index=False)
     summaries = load_files(engine, [tmp_path / "orgs.csv", copy], month="2026-09")
     assert summaries[1].added == len(text.splitlines()) - 1
+
+
+def test_teams_csv_is_one_row_per_indicator_and_unit(client):
+    response = client.get("/api/teams.csv?org=SFS&month=2026-09&period=month&sort=stage")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.data.decode())))
+    assert list(rows[0])[:7] == ["period", "kpi", "org", "value", "target", "rag", "variation"]
+    units = {r["org"] for r in rows}
+    assert "SFS" in units and "MASH" in units and "LA" not in units
+    kpis = {r["kpi"] for r in rows}
+    assert len(rows) == len(kpis) * len(units), "every indicator x unit, once"
+    assert {r["period"] for r in rows} == {"2026-09"}
+    assert client.get("/api/teams.csv?org=NOPE").status_code == 400
+    assert (
+        client.get("/api/teams.csv?sort=NOPE").data == b"there is no unit with the code 'NOPE' to sort by\n"
+    )

@@ -144,3 +144,16 @@ def test_every_spc_code_has_a_short_label_and_help():
     assert text_of(icon) == "L Concern (lower)"
     assert icon.title.startswith("Special cause concern (low). ")
     assert assurance_icon(None) == "–"
+
+
+def test_chart_axes_read_as_months_and_quarters():
+    import plotly.graph_objects as go
+
+    from layouts.charts import period_ticks
+
+    months = [f"2023-{m:02d}" for m in range(1, 13)] + [f"2024-{m:02d}" for m in range(1, 13)]
+    ticks = period_ticks(go.Figure(go.Scatter(x=months, y=list(range(24)))))
+    assert ticks["ticktext"][:2] == ["Jan 2023", "Apr 2023"] and len(ticks["ticktext"]) <= 9
+    quarters = period_ticks(go.Figure(go.Scatter(x=["2023/24 Q3", "2023/24 Q4"], y=[1, 2])))
+    assert quarters["ticktext"] == ["2023/24 Q3", "2023/24 Q4"]
+    assert period_ticks(go.Figure(go.Bar(x=[1.5, 2.0], y=["a", "b"]))) == {}

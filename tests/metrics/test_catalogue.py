@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -301,3 +302,11 @@ def test_markdown_escapes_pipes_and_newlines() -> None:
     kpi = Kpi(**{**GOOD, "definition": "a | b\nc"})
     text = catalogue_markdown(Catalogue((kpi,)))
     assert "| `definition` | a \\| b c |" in text
+
+
+def test_definitions_shown_to_people_name_no_catalogue_codes(catalogue):
+    """A definition reads as words: no KPI or unit code (such as LAC_COUNT or MASH) inside it."""
+    codes = {k.code for k in catalogue} | {"MASH", "ASSESS1", "SFS", "CLA", "LA"}
+    for kpi in catalogue:
+        words = set(re.findall(r"[A-Za-z0-9_]+", kpi.definition))
+        assert not (words & codes), (kpi.code, words & codes)

@@ -97,3 +97,12 @@ def test_direction_of_travel(values, polarity, expected):
         }
     )
     assert direction_of_travel(rows, pd.Series(polarity, index=rows.index)).tolist() == expected
+
+
+def test_short_month_and_period_text():
+    from metrics.periods import period_text, short_month
+
+    assert short_month("2023-10") == "Oct 2023"
+    assert period_text("2023-10") == "Oct 2023"
+    assert period_text("2023/24 Q3") == "2023/24 Q3"
+    assert period_text("2023/24") == "2023/24"
