@@ -76,9 +76,8 @@ def sort_choices(org: str | None, month: str | None) -> list[dict[str, str]]:
 def teams_csv() -> Response:
     """``GET /api/teams.csv?org=&month=&period=&sort=``: exactly the grid, one row per indicator x unit."""
     try:
-        view = resolve_view(
-            "/teams", query_params(request.query_string.decode()), source.dataset(), source.catalogue()
-        )
+        params = query_params(request.query_string.decode())
+        view = resolve_view("/teams", params, source.dataset(), source.catalogue(), source.series())
         grid = fetch_grid(view)
     except (ViewError, *DOMAIN_ERRORS) as exc:
         return bad_request(str(exc))
