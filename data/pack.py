@@ -7,6 +7,7 @@ printed by headless Chromium through Playwright) or an Excel workbook (openpyxl)
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,15 @@ def _notice(source: Source) -> str:
 
 
 def write_pdf(pack: Pack, out: Path) -> None:
-    """Print the pack's HTML to an A4 PDF with "Page N of M" and the print date on every page."""
+    """Print the pack's HTML to an A4 PDF with "Page N of M" and the print date on every page.
+
+    Printed in a thread of its own: Playwright's synchronous API refuses to start in a thread that
+    already runs an event loop (a web server's, or another Playwright session's)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as printer:
+        printer.submit(_print_pdf, pack, out).result()
+
+
+def _print_pdf(pack: Pack, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     from data.pack_render import pack_html

@@ -131,36 +131,30 @@ process_changes = _revisioned(
     [sa.Column("note", sa.Text, nullable=False)],
 )
 
+
+def _findings_table(name: str, *, load_required: bool) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=not load_required),
+        sa.Column("check", sa.String(32), nullable=False),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("kpi", sa.String(64), nullable=False),
+        sa.Column("org", sa.String(64), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False, server_default=""),
+        sa.Column("message", sa.Text, nullable=False),
+    )
+
+
 # Version 3: what the data-quality checks (metrics.quality) found new after each load. Not a fact
 # table: findings are never revised, only added, one row per finding against the load it followed.
-findings = sa.Table(
-    "findings",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=False),
-    sa.Column("check", sa.String(32), nullable=False),
-    sa.Column("severity", sa.String(8), nullable=False),
-    sa.Column("kpi", sa.String(64), nullable=False),
-    sa.Column("org", sa.String(64), nullable=False),
-    sa.Column("period", sa.String(7), nullable=False, server_default=""),
-    sa.Column("message", sa.Text, nullable=False),
-)
+findings = _findings_table("findings", load_required=True)
 sa.Index("ix_findings_load", findings.c.load_id)
 
 # Version 4: the findings that hold for the data as it stands after the latest load, each with
 # the load that first found it; replaced by every load (what the Data quality page shows).
-current_findings = sa.Table(
-    "current_findings",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=True),
-    sa.Column("check", sa.String(32), nullable=False),
-    sa.Column("severity", sa.String(8), nullable=False),
-    sa.Column("kpi", sa.String(64), nullable=False),
-    sa.Column("org", sa.String(64), nullable=False),
-    sa.Column("period", sa.String(7), nullable=False, server_default=""),
-    sa.Column("message", sa.Text, nullable=False),
-)
+current_findings = _findings_table("current_findings", load_required=False)
 
 # Version 4: the report, computed once per load from the facts (metrics.report.build_report) and
 # stored; every reader selects from it. Not a fact table: a load replaces the rows of every KPI it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
@@ -22,17 +23,18 @@ def _field(label: str, control: object, for_id: str) -> html.Div:
 def _choice(
     id_: str, label: str, options: Sequence[tuple[str, str]], value: object = None, multi: bool = False
 ):
-    return _field(
-        label,
-        dcc.Dropdown(
-            id=id_,
-            options=[{"label": t, "value": k} for k, t in options],
-            value=value,
-            multi=multi,
-            clearable=True,
-        ),
-        id_,
+    """A native control (axe finds nothing in them): a select, or checkboxes for several."""
+    choices = [{"label": t, "value": k} for k, t in options]
+    if multi:
+        boxes = dbc.Checklist(id=id_, options=choices, value=list(value or []), class_name="control-checks")
+        return html.Fieldset([html.Legend(label, className="control-label"), boxes], className="control")
+    select = dbc.Select(
+        id=id_,
+        options=[{"label": "(any)", "value": ""}, *choices],
+        value=value or "",
+        class_name="control-select",
     )
+    return _field(label, select, id_)
 
 
 def commentary_editor(
