@@ -62,7 +62,7 @@ def value_with_ratio(row: pd.Series) -> list:
     unit = str(row.get("unit", ""))
     ratio = ratio_text(row.get("numerator"), row.get("denominator"), unit)
     value = format_value(row.get("value"), unit)
-    return [value, html.Small(f" {ratio}", className="ratio")] if ratio else [value]
+    return [value, " ", html.Small(ratio, className="ratio")] if ratio else [value]
 
 
 def target_text(row: pd.Series) -> str:
