@@ -149,8 +149,7 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     table = page.locator("table.actions-table")
     expect(table).to_contain_text("Weekly huddle on late assessments", timeout=20_000)
     expect(table).to_contain_text("Overdue")  # open, and due in the past
-    page.locator("#actions-status").click()
-    page.get_by_role("option", name="Done").click()
+    page.locator("#actions-status").select_option(label="Done")
     expect(page.locator("#actions-list")).to_contain_text("No improvement action matches this choice")
 
     page.goto(f"/kpi?kpi={KPI}&org=ASS1")
@@ -159,13 +158,11 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     ).to_have_count(1)
     page.goto("/action?id=1")
     expect(page.locator(".did-it-work")).to_contain_text("Before July 2024 the monthly figure averaged")
-    page.locator("#action-new-status").click()
-    page.get_by_role("option", name="Done").click()
+    page.locator("#action-new-status").select_option(label="Done")
     page.get_by_role("button", name="Save status").click()
     expect(page.locator("#action-status-saved")).to_have_text("Saved.")
     expect(page.locator("dl")).to_contain_text("done", timeout=20_000)
-    page.locator("#action-new-status").click()  # and back: still open, for the papers below
-    page.get_by_role("option", name="Open").click()
+    page.locator("#action-new-status").select_option(label="Open")  # and back, for the papers below
     page.get_by_role("button", name="Save status").click()
     expect(page.locator("#action-status-saved")).to_have_text("Saved.")
 
