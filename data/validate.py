@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.export import restore
 from data.problems import Problem
 from data.readers import RawTable
 from metrics.catalogue import Catalogue
@@ -23,6 +24,9 @@ ORG_TYPES = ("authority", "service", "team")
 CODE_LENGTH = 64  # data.schema: org_units.code
 COMPARATOR_LENGTH = 128  # data.schema: benchmarks.comparator
 VALUE_TOLERANCE = 0.1
+# Text columns a download writes with a neutralising quote (data.export.neutralise): the loader
+# takes the quote off again, so a download loads back unchanged. Numbers and months are never quoted.
+TEXT_COLUMNS = ("kpi", "org", "code", "parent", "name", "comparator", "commentary", "note")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,12 @@ class Checker:
 
     def __init__(self, table: RawTable) -> None:
         self.table = table
+        for column in TEXT_COLUMNS:
+            if column in table.frame:
+                cells = table.frame[column]
+                quoted = cells.str.startswith("'")
+                if quoted.any():
+                    table.frame[column] = cells.where(~quoted, cells[quoted].map(restore))
         self.problems: list[Problem] = []
         self.bad = pd.Series(False, index=table.frame.index)
 
