@@ -170,6 +170,11 @@ def month_problem(text: str) -> str:
             f"{text!r} is not a month (YYYY-MM): it looks like a date saved as a number (an Excel "
             "date serial); write the month as YYYY-MM"
         )
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?", text):
+        return (
+            f"{text!r} is in the form YYYY-MM but out of range: the year must be 1900 or later, "
+            "the month 01 to 12, and a date's day must exist"
+        )
     return f"{text!r} is not a month (YYYY-MM)"
 
 
@@ -192,6 +197,12 @@ def _required(check: Checker, column: str, mask: pd.Series | None = None, why: s
 def _month_column(check: Checker, column: str, context: Context, *, future_ok: bool = False) -> pd.Series:
     months, bad = parse_months(check.cells(column))
     check.flag(bad, column, month_problem)
+    dated = ~bad & (check.cells(column).str.len() == 10)
+    excel_dates = any(n.startswith("Excel date cells were read") for n in check.table.notes)
+    if dated.any() and not excel_dates:
+        note = f"{column}: dates were read as their month (2024-06-15 as 2024-06)"
+        if note not in check.table.notes:
+            check.table.notes.append(note)
     if not future_ok:
         check.flag(months > context.this_month, column, lambda v: f"{v} is in the future")
     return months
@@ -209,8 +220,23 @@ def _number_column(check: Checker, column: str, percent: pd.Series | None = None
             if note not in check.table.notes:
                 check.table.notes.append(note)
     numbers, bad = parse_numbers(cells)
-    check.flag(bad, column, number_problem)
+    formatted = WORKBOOK_PERCENT_NOTE in check.table.notes  # a workbook's percentage cells
+    check.flag(bad, column, _workbook_number_problem if formatted else number_problem)
     return numbers
+
+
+WORKBOOK_PERCENT_NOTE = "cells formatted as percentages were read as the percentages shown (0.8 as 80%)"
+
+
+def _workbook_number_problem(text: str) -> str:
+    """In a workbook a ``180%`` was a number in a cell formatted as a percentage: nobody typed a
+    % sign, so the advice is about the cell's format."""
+    if re.fullmatch(_PERCENT, text):
+        return (
+            f"{text!r} is a cell formatted as a percentage, but this column takes a plain number: "
+            "format the cell as a number (Format Cells > Number) and enter the figure itself"
+        )
+    return number_problem(text)
 
 
 def _max_length(check: Checker, column: str, limit: int) -> None:
