@@ -23,6 +23,7 @@ from metrics.orgtree import tree_by_month
 ORG_TYPES = ("authority", "service", "team")
 CODE_LENGTH = 64  # data.schema: org_units.code
 COMPARATOR_LENGTH = 128  # data.schema: benchmarks.comparator
+TEXT_LENGTH = 2_000  # commentary, names and notes (docs/data-contract.md): a figure's note, not a book
 VALUE_TOLERANCE = 0.1
 # Text columns a download writes with a neutralising quote (data.export.neutralise): the loader
 # takes the quote off again, so a download loads back unchanged. Numbers and months are never quoted.
@@ -306,6 +307,8 @@ def validate_figures(table: RawTable, context: Context) -> tuple[pd.DataFrame, l
     _duplicates(
         check, pd.DataFrame({"p": months, "k": kpi, "o": check.cells("org")}), "period, kpi and org", "period"
     )
+    if "commentary" in table.frame:
+        _max_length(check, "commentary", TEXT_LENGTH)
     commentary = (
         table.frame["commentary"] if "commentary" in table.frame else pd.Series("", index=table.frame.index)
     )
@@ -379,6 +382,8 @@ def validate_benchmarks(table: RawTable, context: Context) -> tuple[pd.DataFrame
         _required(check, column)
     _max_length(check, "comparator", COMPARATOR_LENGTH)
     _known(check, "kpi", set(context.catalogue.by_code), "KPI code")
+    if "note" in table.frame:
+        _max_length(check, "note", TEXT_LENGTH)
     months = _month_column(check, "period", context)
     value = _number_column(check, "value")
     keys = pd.DataFrame({"k": check.cells("kpi"), "p": months, "c": check.cells("comparator")})
@@ -401,6 +406,7 @@ def validate_process_changes(table: RawTable, context: Context) -> tuple[pd.Data
     check = Checker(table)
     for column in ("kpi", "org", "period", "note"):
         _required(check, column)
+    _max_length(check, "note", TEXT_LENGTH)
     _known(check, "kpi", set(context.catalogue.by_code), "KPI code", also=("*",))
     _known(check, "org", set(context.orgs["code"]), "org unit")
     months = _month_column(check, "period", context, future_ok=True)
@@ -418,6 +424,7 @@ def validate_orgs(table: RawTable, context: Context) -> tuple[pd.DataFrame, list
     for column in ("code", "name", "type"):
         _required(check, column)
     _max_length(check, "code", CODE_LENGTH)
+    _max_length(check, "name", TEXT_LENGTH)
     check.flag(
         (check.cells("type") != "") & ~check.cells("type").isin(ORG_TYPES),
         "type",
