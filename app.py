@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from dash import Dash
 from flask import Response
+from werkzeug.serving import WSGIRequestHandler
 
 import callbacks
 from callbacks import auth, guard, pages, source, write_api
@@ -88,6 +89,26 @@ def create_app(
     return app
 
 
+class SecureErrorHandler(WSGIRequestHandler):
+    """``python app.py``'s request handler: the errors the server answers itself, before the app
+    sees the request (414 for a request line over 64 KB, 431, 400), carry the security headers too."""
+
+    _answering_error = False
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self._answering_error = True
+        try:
+            super().send_error(code, message, explain)
+        finally:
+            self._answering_error = False
+
+    def end_headers(self) -> None:
+        if self._answering_error:
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+        super().end_headers()
+
+
 def debug_requested(environ: Mapping[str, str] | None = None) -> bool:
     """Debug only when asked for (DASH_DEBUG=1), only on a loopback address, and never where the
     environment says production: the debugger runs any code a browser sends it."""
@@ -114,4 +135,5 @@ if __name__ == "__main__":
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "8050")),
         debug=debug_requested(),
+        request_handler=SecureErrorHandler,
     )

@@ -49,6 +49,12 @@ def install(app: Dash) -> None:
             return None
         if request.mimetype != "application/json":
             return plain(415, "callback requests must be JSON (Content-Type: application/json)")
+        limit = server.config.get("MAX_CONTENT_LENGTH")
+        if request.content_length is None and limit:  # chunked: no length to refuse it by up front
+            data = request.stream.read(limit + 1)  # werkzeug stops a chunked body at the limit
+            if len(data) > limit or request.stream.read(1):
+                return plain(413, f"the request body is over {limit:,} bytes")
+            request._cached_data = data  # what get_json (and Dash) read
         try:
             body = request.get_json(silent=True)  # a body over MAX_CONTENT_LENGTH raises 413 here
         except RecursionError:  # nested thousands deep

@@ -8,6 +8,7 @@ errors into ``FILE:ROW:COLUMN: message`` lines. Exit status 0 success, 1 invalid
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -146,7 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     url = getattr(args, "db", None) or default_url()
     try:
-        return COMMANDS[args.command](args, url)
+        status = COMMANDS[args.command](args, url)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return status
+    except BrokenPipeError:  # `history | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush must not fail again
+        return EXIT_OK
     except InvalidInput as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -201,6 +208,9 @@ def cmd_load(args: argparse.Namespace, url: str, dry_run: bool = False) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, url: str) -> int:
+    path = sqlite_path(url)
+    if path is not None and not path.exists():  # validate writes nothing, not even an empty file
+        raise NoDatabase(f"no database at {path}: build the demo (python -m data demo) or load files first")
     return cmd_load(args, url, dry_run=True)
 
 

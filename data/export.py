@@ -2,7 +2,9 @@
 
 Numbers are written as councils read them in a spreadsheet: whole numbers without ``.0``,
 others to at most 4 decimal places. Text cells that a spreadsheet would run as a formula are
-neutralised (OWASP's CSV injection advice); numbers are never altered.
+neutralised (OWASP's CSV injection advice); numbers are never altered. The neutralising quote is
+reversible: :func:`restore` (applied by the loader to every text cell) takes it off again, so a
+whole-dataset download loads back with nothing changed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+_QUOTED_STARTS = (*FORMULA_STARTS, QUOTE)  # after a leading quote: the quote was added on export
 
 
 def format_number(x: object) -> str:
@@ -30,7 +34,18 @@ def neutralise(text: object) -> str:
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
     text = str(text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) or restore(text) != text:
+        return QUOTE + text  # a text that restore would change is quoted too: it reads back as itself
+    return text
+
+
+def restore(text: str) -> str:
+    """The text a neutralised cell stands for: a leading quote followed by a formula start or
+    another quote was added by :func:`neutralise` and is taken off (``'=1+2`` -> ``=1+2``,
+    ``''=1`` -> ``'=1``); any other text, ``'tis`` included, is kept as it is."""
+    if text.startswith(QUOTE) and text[1:].startswith(_QUOTED_STARTS):
+        return text[1:]
+    return text
 
 
 def export_csv(rows: pd.DataFrame, notice: str = "") -> str:

@@ -30,7 +30,17 @@ def _add_findings(conn: sa.Connection) -> None:
     schema.findings.create(conn, checkfirst=True)  # its index too
 
 
-STEPS: dict[int, Callable[[sa.Connection], None]] = {2: _add_benchmark_symbols, 3: _add_findings}
+def _index_figures_by_key_and_load(conn: sa.Connection) -> None:
+    """Version 5: revisions are read in linear time (an index on key and load of figures).
+    Version 4 is the stored report table (a new table: no step here)."""
+    schema.ix_figures_key_load.create(conn, checkfirst=True)
+
+
+STEPS: dict[int, Callable[[sa.Connection], None]] = {
+    2: _add_benchmark_symbols,
+    3: _add_findings,
+    5: _index_figures_by_key_and_load,
+}
 """Steps change existing tables (a column, an index); a new table needs no step, as
 ``create_all`` adds it. A version with nothing to change on an existing table has no step."""
 

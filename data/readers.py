@@ -40,6 +40,12 @@ BLOCK_BYTES = 1 << 20
 MAX_LINE_PROBLEMS = 100  # encoding problems listed one per row, then summed up
 SAVE_AS_CSV = "save it from Excel as 'CSV UTF-8 (Comma delimited)' and load that"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# A workbook is a zip: what it inflates to is checked before parsing (a 1 MB "zip bomb" held 1 GiB
+# of sheet XML). Python's zipfile never inflates a member past its declared size (it stops there
+# and the checksum then fails), so the declared sizes bound the actual ones.
+MAX_INFLATED_BYTES = 500 * 1024 * 1024  # configurable: the most a workbook may inflate to
+MAX_INFLATION_RATIO = 100  # ... and at most this many times the file's size
+MAX_MEMBERS = 1_000  # parts in the zip (a workbook has a few dozen)
 
 # (mark, codec that reads the mark, codec for the bytes after it, name for the load summary);
 # UTF-32 first: its little-endian mark starts like UTF-16's.
@@ -212,8 +218,12 @@ def _binary_message(body: bytes) -> str:
 def _sniff_zip(path: Path, source: str, suffix: str) -> _Head:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+            members = archive.infolist()
+            names = [m.filename for m in members]
+            inflated = sum(m.file_size for m in members)
+            mimetype = b""
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 1000:
+                mimetype = archive.read("mimetype")[:100]
     except Exception:  # a damaged or hostile archive makes zipfile fail in many ways
         if suffix in WORKBOOK_SUFFIXES:
             raise _whole(
@@ -222,6 +232,7 @@ def _sniff_zip(path: Path, source: str, suffix: str) -> _Head:
                 "save it again, and load the new file",
             ) from None
         raise _whole(source, f"a damaged zip archive, not a CSV file: {SAVE_AS_CSV}") from None
+    _check_inflation(path, source, len(members), inflated)
     if "xl/workbook.xml" in names:
         notes: tuple[str, ...] = ()
         if suffix not in WORKBOOK_SUFFIXES:
@@ -239,6 +250,25 @@ def _sniff_zip(path: Path, source: str, suffix: str) -> _Head:
     inside = ", ".join(n for n in names[:3] if not n.endswith("/"))
     holding = f" (holding {inside}{', ...' if len(names) > 3 else ''})" if inside else ""
     raise _whole(source, f"a zip archive{holding}, not a CSV file: unzip it and load the file inside")
+
+
+def _check_inflation(path: Path, source: str, members: int, inflated: int) -> None:
+    """Refuse a zip with too many parts or that would inflate past the limits, before parsing."""
+    if members > MAX_MEMBERS:
+        raise _whole(
+            source,
+            f"the file is a zip of {members:,} parts (a workbook has a few dozen, at most "
+            f"{MAX_MEMBERS:,} are read): save the sheet as a new workbook or as CSV UTF-8",
+        )
+    limit = min(MAX_INFLATED_BYTES, MAX_INFLATION_RATIO * path.stat().st_size)
+    if inflated > limit:
+        raise _whole(
+            source,
+            f"the file would unpack to {inflated / 2**20:,.0f} MB, more than the {limit / 2**20:,.0f} MB "
+            f"read for a file of its size (at most {MAX_INFLATION_RATIO} times the file, "
+            f"{MAX_INFLATED_BYTES // 2**20} MB in all): a damaged or hostile workbook; save the sheet "
+            "as CSV UTF-8 and load that",
+        )
 
 
 # --- CSV text ------------------------------------------------------------------------------------
@@ -621,12 +651,14 @@ def _read_first_sheet(book: Any, source: str) -> tuple[list[str], pd.DataFrame, 
     parser = _sheet_parser(book, sheet)
     cells: dict[int, dict[int, str]] = {}
     kinds: set[str] = set()
+    seen: dict[str, str] = {}  # one copy of each repeated text (codes, months): memory near the file's
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _, row in parser.parse():
             for cell in row:
                 text, kind = _cell_text(cell, percent_styles)
                 if text:
+                    text = seen.setdefault(text, text) if len(text) < 64 else text
                     cells.setdefault(cell["row"], {})[cell["column"]] = text
                     kinds.add(kind)
     if not cells:

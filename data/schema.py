@@ -96,6 +96,11 @@ figures = _revisioned(
     ],
 )
 sa.Index("ix_figures_org_period", figures.c.org, figures.c.period)
+# Version 5: a revision joins the row that superseded it by key and load (data.queries.read_revisions);
+# without this index SQLite searched a whole load per superseded row (quadratic in revisions).
+ix_figures_key_load = sa.Index(
+    "ix_figures_key_load", figures.c.kpi, figures.c.org, figures.c.period, figures.c.load_id
+)
 
 targets = _revisioned(
     "targets",

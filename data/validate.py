@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from data.actions import validate_actions
+from data.export import restore
 from data.problems import Problem
 from data.readers import RawTable
 from metrics.catalogue import Catalogue
@@ -23,7 +24,11 @@ from metrics.orgtree import tree_by_month
 ORG_TYPES = ("authority", "service", "team")
 CODE_LENGTH = 64  # data.schema: org_units.code
 COMPARATOR_LENGTH = 128  # data.schema: benchmarks.comparator
+TEXT_LENGTH = 2_000  # commentary, names and notes (docs/data-contract.md): a figure's note, not a book
 VALUE_TOLERANCE = 0.1
+# Text columns a download writes with a neutralising quote (data.export.neutralise): the loader
+# takes the quote off again, so a download loads back unchanged. Numbers and months are never quoted.
+TEXT_COLUMNS = ("kpi", "org", "code", "parent", "name", "comparator", "commentary", "note")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,12 @@ class Checker:
 
     def __init__(self, table: RawTable) -> None:
         self.table = table
+        for column in TEXT_COLUMNS:
+            if column in table.frame:
+                cells = table.frame[column]
+                quoted = cells.str.startswith("'")
+                if quoted.any():
+                    table.frame[column] = cells.where(~quoted, cells[quoted].map(restore))
         self.problems: list[Problem] = []
         self.bad = pd.Series(False, index=table.frame.index)
 
@@ -168,6 +179,11 @@ def month_problem(text: str) -> str:
             f"{text!r} is not a month (YYYY-MM): it looks like a date saved as a number (an Excel "
             "date serial); write the month as YYYY-MM"
         )
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?", text):
+        return (
+            f"{text!r} is in the form YYYY-MM but out of range: the year must be 1900 or later, "
+            "the month 01 to 12, and a date's day must exist"
+        )
     return f"{text!r} is not a month (YYYY-MM)"
 
 
@@ -190,6 +206,12 @@ def _required(check: Checker, column: str, mask: pd.Series | None = None, why: s
 def _month_column(check: Checker, column: str, context: Context, *, future_ok: bool = False) -> pd.Series:
     months, bad = parse_months(check.cells(column))
     check.flag(bad, column, month_problem)
+    dated = ~bad & (check.cells(column).str.len() == 10)
+    excel_dates = any(n.startswith("Excel date cells were read") for n in check.table.notes)
+    if dated.any() and not excel_dates:
+        note = f"{column}: dates were read as their month (2024-06-15 as 2024-06)"
+        if note not in check.table.notes:
+            check.table.notes.append(note)
     if not future_ok:
         check.flag(months > context.this_month, column, lambda v: f"{v} is in the future")
     return months
@@ -207,8 +229,23 @@ def _number_column(check: Checker, column: str, percent: pd.Series | None = None
             if note not in check.table.notes:
                 check.table.notes.append(note)
     numbers, bad = parse_numbers(cells)
-    check.flag(bad, column, number_problem)
+    formatted = WORKBOOK_PERCENT_NOTE in check.table.notes  # a workbook's percentage cells
+    check.flag(bad, column, _workbook_number_problem if formatted else number_problem)
     return numbers
+
+
+WORKBOOK_PERCENT_NOTE = "cells formatted as percentages were read as the percentages shown (0.8 as 80%)"
+
+
+def _workbook_number_problem(text: str) -> str:
+    """In a workbook a ``180%`` was a number in a cell formatted as a percentage: nobody typed a
+    % sign, so the advice is about the cell's format."""
+    if re.fullmatch(_PERCENT, text):
+        return (
+            f"{text!r} is a cell formatted as a percentage, but this column takes a plain number: "
+            "format the cell as a number (Format Cells > Number) and enter the figure itself"
+        )
+    return number_problem(text)
 
 
 def _max_length(check: Checker, column: str, limit: int) -> None:
@@ -278,6 +315,8 @@ def validate_figures(table: RawTable, context: Context) -> tuple[pd.DataFrame, l
     _duplicates(
         check, pd.DataFrame({"p": months, "k": kpi, "o": check.cells("org")}), "period, kpi and org", "period"
     )
+    if "commentary" in table.frame:
+        _max_length(check, "commentary", TEXT_LENGTH)
     commentary = (
         table.frame["commentary"] if "commentary" in table.frame else pd.Series("", index=table.frame.index)
     )
@@ -351,6 +390,8 @@ def validate_benchmarks(table: RawTable, context: Context) -> tuple[pd.DataFrame
         _required(check, column)
     _max_length(check, "comparator", COMPARATOR_LENGTH)
     _known(check, "kpi", set(context.catalogue.by_code), "KPI code")
+    if "note" in table.frame:
+        _max_length(check, "note", TEXT_LENGTH)
     months = _month_column(check, "period", context)
     value = _number_column(check, "value")
     keys = pd.DataFrame({"k": check.cells("kpi"), "p": months, "c": check.cells("comparator")})
@@ -373,6 +414,7 @@ def validate_process_changes(table: RawTable, context: Context) -> tuple[pd.Data
     check = Checker(table)
     for column in ("kpi", "org", "period", "note"):
         _required(check, column)
+    _max_length(check, "note", TEXT_LENGTH)
     _known(check, "kpi", set(context.catalogue.by_code), "KPI code", also=("*",))
     _known(check, "org", set(context.orgs["code"]), "org unit")
     months = _month_column(check, "period", context, future_ok=True)
@@ -390,6 +432,7 @@ def validate_orgs(table: RawTable, context: Context) -> tuple[pd.DataFrame, list
     for column in ("code", "name", "type"):
         _required(check, column)
     _max_length(check, "code", CODE_LENGTH)
+    _max_length(check, "name", TEXT_LENGTH)
     check.flag(
         (check.cells("type") != "") & ~check.cells("type").isin(ORG_TYPES),
         "type",

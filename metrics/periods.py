@@ -11,7 +11,7 @@ import re
 import pandas as pd
 
 PERIOD_KINDS = ("month", "quarter", "year", "ytd")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")  # ASCII digits only, as the loader
 MONTH_NAMES = (
     "January",
     "February",
@@ -30,7 +30,7 @@ MONTH_NAMES = (
 
 def parse_month(text: str) -> str | None:
     """``YYYY-MM`` (or an ISO date, meaning its month) as ``YYYY-MM``; None when not a month."""
-    match = _MONTH.match(text.strip())
+    match = _MONTH.fullmatch(text.strip())
     if not match:
         return None
     year, month, day = int(match[1]), int(match[2]), match[3]

@@ -143,7 +143,7 @@ EXPECTED: dict[str, Accepted | Rejected] = {
             "4:period: '06/2019' is not a month (YYYY-MM)",
         )
     ),
-    "iso-dates.csv": Accepted(1),
+    "iso-dates.csv": Accepted(1, ("period: dates were read as their month (2024-06-15 as 2024-06)",)),
     "non-ascii-digits.csv": Rejected(("2:period: '٢٠٢٤-٠١' is not a month (YYYY-MM)",)),
     # --- structure
     "empty.csv": Rejected(("1:-: the file is empty: expected a header row",)),

@@ -23,6 +23,10 @@ SFS,Safeguarding and Family Support,LA,service
 ASS1,Assessment Team 1,SFS,team
 ASS2,Assessment Team 2,SFS,team
 """
+OUT_OF_RANGE = (
+    "is in the form YYYY-MM but out of range: the year must be 1900 or later, the month 01 to 12, "
+    "and a date's day must exist"
+)
 HEADER = "period,kpi,org,numerator,denominator,value\n"
 
 
@@ -68,9 +72,15 @@ def seeded(engine, write_file):
         ),
         (HEADER + "2024-01,NOT_A_KPI,LA,,,3\n", ["2:kpi: unknown KPI code 'NOT_A_KPI'"]),
         (HEADER + "2024-01,LAC_COUNT,XYZ,,,3\n", ["2:org: unknown org unit 'XYZ'"]),
-        (HEADER + "2024-13,LAC_COUNT,LA,,,3\n", ["2:period: '2024-13' is not a month (YYYY-MM)"]),
+        (
+            HEADER + "2024-13,LAC_COUNT,LA,,,3\n",
+            [f"2:period: '2024-13' {OUT_OF_RANGE}"],
+        ),
         (HEADER + "Jan 2024,LAC_COUNT,LA,,,3\n", ["2:period: 'Jan 2024' is not a month (YYYY-MM)"]),
-        (HEADER + "2024-02-30,LAC_COUNT,LA,,,3\n", ["2:period: '2024-02-30' is not a month (YYYY-MM)"]),
+        (
+            HEADER + "2024-02-30,LAC_COUNT,LA,,,3\n",
+            [f"2:period: '2024-02-30' {OUT_OF_RANGE}"],
+        ),
         (HEADER + "2024-07,LAC_COUNT,LA,,,3\n", ["2:period: 2024-07 is in the future"]),
         (
             HEADER + "2024-01,LAC_COUNT,LA,,,3\n2024-01,LAC_COUNT,LA,,,4\n",
@@ -120,7 +130,7 @@ def test_every_problem_in_a_file_is_reported_at_once(seeded, write_file):
     assert problems_of(seeded, path) == [
         "2:kpi: unknown KPI code 'NOT_A_KPI'",
         "3:org: unknown org unit 'XYZ'",
-        "5:period: '2024-99' is not a month (YYYY-MM)",
+        f"5:period: '2024-99' {OUT_OF_RANGE}",
     ]
 
 
