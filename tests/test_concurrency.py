@@ -152,8 +152,10 @@ def callback_body(search: str) -> dict:
 
 def check_scorecard(payload: str) -> str:
     """The scorecard for NEW: 'Contacts received' is a dash (not loaded) or the whole total."""
-    texts = re.findall(r'"children":"((?:[^"\\]|\\.)*)"', payload)
-    shown = json.loads(f'"{texts[texts.index("Contacts received") + 1]}"')
+    # the row's cells after its name: the first string that is a figure (or a dash) is its value
+    after = payload[payload.index('"Contacts received"') + len('"Contacts received"') :]
+    strings = (json.loads(f'"{x}"') for x in re.findall(r'"((?:[^"\\]|\\.)*)"', after))
+    shown = next(t for t in strings if re.fullmatch(r"[\d,.]+|–", t))
     have = re.search(r"(\d+) of \d+ indicators have a figure", payload)
     assert have is not None, "the scorecard has no summary line"
     if shown == "–":

@@ -27,6 +27,6 @@ def test_a_414_from_the_server_layer_has_the_security_headers():
     thread.join(10)
     server.server_close()
     head = reply.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    assert head[0] == "HTTP/1.0 414 Request-URI Too Long"
+    assert head[0].split(" ", 1)[1] == "414 Request-URI Too Long"  # HTTP/1.0 or 1.1, by werkzeug version
     headers = dict(line.split(": ", 1) for line in head[1:])
     assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
