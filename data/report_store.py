@@ -56,14 +56,25 @@ def is_current(conn: sa.Connection, catalogue: Catalogue) -> bool:
 
 
 def rebuild(conn: sa.Connection, catalogue: Catalogue, kpis: Iterable[str] | None = None) -> int:
-    """Recompute the stored report for ``kpis`` (None: every KPI) in this transaction; rows written."""
+    """Recompute the stored report for ``kpis`` (None: every KPI) in this transaction; rows written.
+
+    On SQLite, when most of the report is rewritten (a full rebuild, or a month's file touching
+    every KPI), the report's indexes are dropped first and created again at the end, in the same
+    transaction: building an index once is cheaper than keeping it up to date row by row, and
+    readers (WAL) see the old report, indexes included, until the transaction commits. Not on
+    PostgreSQL, where dropping an index would lock readers out until the commit."""
     wanted = None if kpis is None else set(kpis)
     codes = [k.code for k in catalogue if wanted is None or k.code in wanted]
+    counts = _current_counts(conn)
+    reindex = _rewrites_most(conn, counts, codes)
+    if reindex:
+        for index in schema.report.indexes:
+            index.drop(conn, checkfirst=True)
     if wanted is None:  # KPIs dropped from the catalogue leave nothing behind
         conn.execute(schema.report.delete())
         conn.execute(schema.report_series.delete())
     written = 0
-    for batch in _batches(conn, codes):
+    for batch in _batches(counts, codes):
         dataset = read_dataset(conn, batch, revisions=False)
         rows = build_report(dataset, catalogue)
         series = series_summary(rows, dataset.figures)
@@ -73,19 +84,31 @@ def rebuild(conn: sa.Connection, catalogue: Catalogue, kpis: Iterable[str] | Non
         bulk_insert(conn, schema.report, rows[STORED_COLUMNS], None)
         bulk_insert(conn, schema.report_series, series[SERIES_COLUMNS], None)
         written += len(rows)
+    if reindex:
+        for index in schema.report.indexes:
+            index.create(conn, checkfirst=True)
     set_setting(conn, VERSION_KEY, uuid.uuid4().hex)
     set_setting(conn, RULES_KEY, rules_stamp(catalogue))
     return written
 
 
-def _batches(conn: sa.Connection, codes: Sequence[str]) -> list[list[str]]:
-    """KPI codes in groups of about ``BATCH_FIGURES`` current figures."""
+def _current_counts(conn: sa.Connection) -> dict[str, int]:
+    """Current figures by KPI."""
     f = schema.figures
-    counts: dict[str, int] = dict(
-        conn.execute(
-            sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true()).group_by(f.c.kpi)
-        ).all()
-    )
+    query = sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true()).group_by(f.c.kpi)
+    return {str(kpi): int(count) for kpi, count in conn.execute(query).all()}
+
+
+def _rewrites_most(conn: sa.Connection, counts: dict[str, int], codes: Sequence[str]) -> bool:
+    """True on SQLite when the KPIs rebuilt hold most of the current figures (and so of the report)."""
+    if conn.dialect.name != "sqlite":
+        return False
+    total = sum(counts.values())
+    return total > 0 and 2 * sum(counts.get(code, 0) for code in codes) >= total
+
+
+def _batches(counts: dict[str, int], codes: Sequence[str]) -> list[list[str]]:
+    """KPI codes in groups of about ``BATCH_FIGURES`` current figures."""
     batches: list[list[str]] = [[]]
     size = 0
     for code in codes:
