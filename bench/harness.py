@@ -331,6 +331,7 @@ def first_load(base: str, path: str, ready_selector: str) -> dict[str, float]:
             started = time.perf_counter()
             page.goto(base + path, wait_until="networkidle", timeout=60_000)
             idle = time.perf_counter() - started
+            page.wait_for_selector(ready_selector, state="attached", timeout=60_000)  # may render later
             shown = page.evaluate("() => window.__shown") / 1000
             quiet = page.evaluate(LAST_RESPONSE) / 1000
         finally:
@@ -338,23 +339,28 @@ def first_load(base: str, path: str, ready_selector: str) -> dict[str, float]:
     return {"shown": shown, "quiet": quiet, "idle": idle}
 
 
-def visit_pages(base: str, paths: list[str], rounds: int = 1) -> float:
-    """Open each path in Chromium (a fresh page each, until the network is idle), ``rounds``
-    times: every page's callbacks run on the server. Returns the seconds taken."""
+def visit_pages(base: str, paths: list[str], settle: float = 30) -> dict[str, float]:
+    """Open each path in Chromium (a fresh page each) until the network is idle, so that every
+    page's callbacks run on the server: seconds per path (NaN: not idle within ``settle`` s)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    started = time.perf_counter()
+    seconds: dict[str, float] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            for _ in range(rounds):
-                for path in paths:
-                    page = browser.new_page()
-                    page.goto(base + path, wait_until="networkidle", timeout=120_000)
-                    page.close()
+            for path in paths:
+                page = browser.new_page()
+                started = time.perf_counter()
+                try:
+                    page.goto(base + path, wait_until="networkidle", timeout=settle * 1000)
+                    seconds[path] = time.perf_counter() - started
+                except PlaywrightTimeout:
+                    seconds[path] = float("nan")
+                page.close()
         finally:
             browser.close()
-    return time.perf_counter() - started
+    return seconds
 
 
 def fmt_ms(seconds: float) -> str:
