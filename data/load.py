@@ -133,7 +133,8 @@ def finish_load(
             report_store.rebuild(conn, catalogue)
         return summaries
     if report_store.is_current(conn, catalogue):
-        report_store.rebuild(conn, catalogue, report_store.touched_kpis(conn, load_ids, catalogue))
+        touched = report_store.touched(conn, load_ids, catalogue)
+        report_store.rebuild(conn, catalogue, touched.kpis, touched.authorities)
     else:
         report_store.rebuild(conn, catalogue)
     last = max(load_ids)

@@ -34,13 +34,17 @@ def read_orgs(source: Source) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(frame.columns, str)) if not frame.empty else frame
 
 
-def read_figures(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:
-    """Current figures (all units, all months), optionally for some KPIs only."""
+def read_figures(
+    source: Source, kpis: Iterable[str] | None = None, units: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Current figures (all months), optionally for some KPIs or units only."""
     t = schema.figures
     query = sa.select(t.c.kpi, t.c.org, t.c.period, t.c.numerator, t.c.denominator, t.c.value, t.c.commentary)
     query = query.where(t.c.is_current == sa.true())
     if kpis is not None:
         query = query.where(t.c.kpi.in_(list(kpis)))
+    if units is not None:
+        query = query.where(t.c.org.in_(list(units)))
     frame = _frame(source, query)
     return frame.astype({"numerator": float, "denominator": float, "value": float})
 
