@@ -16,7 +16,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -26,12 +26,22 @@ from flask import current_app, g
 from flask_caching import Cache
 from plotly.io.json import to_json_plotly
 
+from callbacks.auth import current_user
 from data.engine import NoDatabase, make_engine
 from data.findings import read_current_findings
 from data.queries import read_dataset, read_loads
+from data.region_store import read_region, read_shares
 from data.report_store import read_report, read_rows, read_series, report_version
+from metrics.access import EVERYTHING, Scope, scope_for, visible_orgs, visible_rows, visible_units
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery
+from metrics.errors import UserError
+from metrics.orgtree import UnknownOrg, groups
+from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery, org_names
+
+
+class NoGroup(UserError):
+    """The regional view was asked for where the reader has no group."""
+
 
 cache = Cache()  # reads of the current version: the context, series and report slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
@@ -113,6 +123,39 @@ def _context(url: str, stamp: str) -> Dataset:
 
 
 @cache.memoize()
+def _scope(url: str, stamp: str, reader: str) -> Scope:
+    if stamp == "no database" or reader == "*":
+        return EVERYTHING
+    return scope_for(reader, _context(url, stamp).orgs, read_shares(source().engine))
+
+
+@cache.memoize()
+def _visible_context(url: str, stamp: str, reader: str) -> Dataset:
+    whole, seen = _context(url, stamp), _scope(url, stamp, reader)
+    if seen.everything:
+        return whole
+    return replace(
+        whole,
+        orgs=visible_orgs(whole.orgs, seen),
+        targets=visible_units(whole.targets, seen, generic=True),
+        process_changes=visible_units(whole.process_changes, seen),
+        commentary=visible_units(whole.commentary, seen),
+        home=seen.home,
+    )
+
+
+def reader() -> str:
+    """Whose view this request is: the signed-in user's unit ("*": every unit)."""
+    user = current_user()
+    return user.org if user is not None and user.org else "*"
+
+
+def scope() -> Scope:
+    """What this request's reader may see (every read below is limited to it)."""
+    return _scope(source().url, version(), reader())
+
+
+@cache.memoize()
 def _series(url: str, stamp: str) -> pd.DataFrame:
     if stamp == "no database":
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SERIES_COLUMNS})
@@ -139,17 +182,26 @@ def _rows(
 
 def dataset() -> Dataset:
     """The context every page needs: units, targets, benchmarks, process changes and the demo
-    label (no figures: those come from the report)."""
-    return _context(source().url, version())
+    label (no figures: those come from the report), as far as this request's reader may see."""
+    return _visible_context(source().url, version(), reader())
 
 
 def series() -> pd.DataFrame:
     """The report's series summary: each KPI x unit's first and latest month."""
-    return _series(source().url, version())
+    return visible_rows(_series(source().url, version()), scope())
 
 
 def report(query: ReportQuery) -> pd.DataFrame:
-    """Report rows for one unit (export columns): what every page and download shows."""
+    """Report rows for one unit (export columns): what every page and download shows. A unit
+    the reader may not see is :class:`UnknownOrg`, whether or not it exists; another
+    authority's unit shows only the months of the KPIs it shares."""
+    seen = scope()
+    if not seen.everything:
+        query = query.with_org(query.org or seen.home)
+        if not seen.may_read(str(query.org), query.period, query.kpis):
+            raise UnknownOrg(str(query.org))
+        if seen.full is not None and query.org not in seen.full and query.kpis is None:
+            query = replace(query, kpis=seen.shared_kpis(str(query.org)))
     return _report(source().url, version(), query)
 
 
@@ -161,12 +213,44 @@ def rows(
     start: str | None = None,
     end: str | None = None,
 ) -> pd.DataFrame:
-    """Stored report rows of several units at once (for grids, breakdowns and comparisons)."""
-    return _rows(source().url, version(), kind, _tuple(orgs), _tuple(kpis), start, end)
+    """Stored report rows of several units at once (for grids, breakdowns and comparisons),
+    those the reader may see."""
+    found = _rows(source().url, version(), kind, _tuple(orgs), _tuple(kpis), start, end)
+    return visible_rows(found, scope(), kind)
 
 
 def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
+
+
+@cache.memoize()
+def _region(url: str, stamp: str, group: str, kpi: str, start: str | None, end: str | None) -> pd.DataFrame:
+    return read_region(source().engine, group, kpi, start, end)
+
+
+def region_group() -> str:
+    """The group whose regional view this reader sees: their own, or (a reader of every unit)
+    the first group; "" when there is none."""
+    seen = scope()
+    if seen.group or not seen.everything:
+        return seen.group
+    found = groups(_context(source().url, version()).orgs)
+    return found[0] if found else ""
+
+
+def group_name(group: str) -> str:
+    """A group's name (the reader's own group: not among the units they see)."""
+    return str(org_names(_context(source().url, version()).orgs).get(group, group))
+
+
+def region(kpi: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """The stored regional rows of the reader's group for one KPI (only what was shared)."""
+    group = region_group()
+    if not group:
+        raise NoGroup(
+            "the regional view needs a group: this database has no group of authorities you belong to"
+        )
+    return _region(source().url, version(), group, kpi, start, end)
 
 
 @cache.memoize()
@@ -175,11 +259,15 @@ def _current_findings(url: str, stamp: str) -> pd.DataFrame:
 
 
 def current_findings() -> pd.DataFrame:
-    """What the latest load's data-quality checks found (stored by that load)."""
-    return _current_findings(source().url, version())
+    """What the latest load's data-quality checks found (stored by that load), for the units
+    the reader sees in full."""
+    return visible_units(_current_findings(source().url, version()), scope())
 
 
 def loads() -> pd.DataFrame:
+    """The load history (every authority's files: only for readers of every unit)."""
+    if not scope().everything:
+        return pd.DataFrame()
     try:
         return read_loads(source().engine)
     except NoDatabase:
@@ -199,7 +287,8 @@ def per_view(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def cached(*args: Any) -> Any:
         inputs = hashlib.sha256(repr(args).encode()).hexdigest()[:32]
-        key = f"view:{name}:{hashlib.sha256(source().url.encode()).hexdigest()[:16]}:{version()}:{inputs}"
+        where = hashlib.sha256(source().url.encode()).hexdigest()[:16]
+        key = f"view:{name}:{where}:{version()}:{reader()}:{inputs}"
         content = views.get(key)
         if content is None:
             content = json.loads(to_json_plotly(func(*args)))

@@ -200,7 +200,14 @@ def post_upload() -> Response:
     path = folder / name
     sent.save(path)
     try:
-        summaries = load_files(writer(), [path], dry_run=True, user=email, catalogue=source.catalogue())
+        summaries = load_files(
+            writer(),
+            [path],
+            dry_run=True,
+            user=email,
+            catalogue=source.catalogue(),
+            writer=auth.current_user(),
+        )
         problems: list[dict[str, Any]] = []
     except InvalidInput as exc:
         summaries, problems = [], _problems(exc)
@@ -237,7 +244,12 @@ def confirm_upload(upload_id: str) -> Response:
     path = folder / meta["file"]
     try:
         summaries = load_files(
-            writer(), [path], user=email, address=auth.client_address(), catalogue=source.catalogue()
+            writer(),
+            [path],
+            user=email,
+            address=auth.client_address(),
+            catalogue=source.catalogue(),
+            writer=auth.current_user(),
         )
     except InvalidInput as exc:
         return _error(422, "the file no longer validates: nothing was written", _problems(exc))

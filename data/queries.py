@@ -7,6 +7,7 @@ history is asked for.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import pandas as pd
 import sqlalchemy as sa
@@ -149,16 +150,19 @@ def read_dataset(
             return read_dataset(conn, kpis, figures=figures, revisions=revisions)
     if not sa.inspect(source).has_table("settings"):
         return Dataset()
-    return Dataset(
-        **({"figures": read_figures(source, kpis)} if figures else {}),
+    found = Dataset(
         orgs=read_orgs(source),
         targets=read_targets(source),
         benchmarks=read_benchmarks(source, kpis),
         process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
-        **({"revisions": read_revisions(source, kpis)} if revisions else {}),
         commentary=read_commentary(source),
     )
+    if figures:
+        found = replace(found, figures=read_figures(source, kpis))
+    if revisions:
+        found = replace(found, revisions=read_revisions(source, kpis))
+    return found
 
 
 def read_loads(source: Source) -> pd.DataFrame:

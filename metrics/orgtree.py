@@ -113,11 +113,10 @@ def authority_of(orgs: pd.DataFrame, code: str) -> str:
 
     Parents are followed through every version of the tree: a unit never changes authority
     (the org units file is refused if it would, :mod:`data.validate`)."""
-    return authority_map(orgs).get(code, _missing(code))
-
-
-def _missing(code: str) -> str:
-    raise UnknownOrg(code)
+    found = authority_map(orgs)
+    if code not in found:
+        raise UnknownOrg(code)
+    return found[code]
 
 
 def authority_map(orgs: pd.DataFrame) -> dict[str, str]:
@@ -147,9 +146,26 @@ def root(orgs: pd.DataFrame) -> str:
     return heads[0]
 
 
+def home_unit(orgs: pd.DataFrame, home: str = "") -> str:
+    """The unit a page opens on: the reader's authority, else the only (or first) authority."""
+    if home:
+        return home
+    heads = authorities(orgs)
+    if not heads:
+        raise UnknownOrg("(root)")
+    return heads[0]
+
+
 def subtree(orgs: pd.DataFrame, code: str) -> pd.DataFrame:
     """The versions of a unit and every unit below it, the unit made the root: one authority's
     own tree, which its report is rolled up over (a group above it takes no part)."""
     below = orgs[orgs["code"].isin(descendants(orgs, code))].copy()
     below.loc[below["code"] == code, "parent"] = ""
     return below.reset_index(drop=True)
+
+
+def group_of(orgs: pd.DataFrame, code: str) -> str:
+    """The group an authority sits under in the latest version of the tree ("" for none)."""
+    latest = _latest(orgs)
+    parent = dict(zip(latest["code"], latest["parent"], strict=True)).get(code, "")
+    return parent if parent in set(groups(orgs)) else ""

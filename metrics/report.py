@@ -66,6 +66,7 @@ class Dataset:
     benchmarks: pd.DataFrame = field(default_factory=lambda: _empty(BENCHMARK_COLUMNS))
     process_changes: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
     notice: str = ""
+    home: str = ""  # the authority a reader's pages open on ("" : the only one, or the first)
     # One row per revision of a figure: the values before and after, and the load (file, time)
     # that made it. Empty when nothing was ever revised.
     revisions: pd.DataFrame = field(default_factory=lambda: _empty(REVISION_COLUMNS))
