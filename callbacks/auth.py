@@ -184,7 +184,7 @@ def share_rate_limit(server: Flask, redis_url: str, prefix: str) -> None:
     auth = server.extensions[EXTENSION]
     if isinstance(auth.limiter, RateLimit):
         auth.limiter = shared.SharedRateLimit(
-            shared.client(redis_url), prefix, auth.config.login_attempts_per_minute, auth.limiter
+            redis_url, prefix, auth.config.login_attempts_per_minute, auth.limiter
         )
 
 

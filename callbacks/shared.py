@@ -89,7 +89,10 @@ class Breaker:
         return result
 
 
-BREAKER = Breaker()  # one per process: every store and the rate limit share what they learn
+@functools.lru_cache(maxsize=8)
+def breaker(url: str) -> Breaker:
+    """One per Redis URL and process: every store, the rate limit and the uploads share it."""
+    return Breaker()
 
 
 class SharedCache(RedisCache):
@@ -102,27 +105,31 @@ class SharedCache(RedisCache):
     def factory(
         cls, app: Any, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
     ) -> SharedCache:
-        return cls(
+        made = cls(
             host=client(config["CACHE_REDIS_URL"]),
             key_prefix=config.get("CACHE_KEY_PREFIX") or "",
             default_timeout=config.get("CACHE_DEFAULT_TIMEOUT", DEFAULT_TIMEOUT),
         )
+        made.breaker = breaker(config["CACHE_REDIS_URL"])
+        return made
+
+    breaker = Breaker()  # replaced by the URL's own in factory
 
     def get(self, key: str) -> Any:
-        return BREAKER.call(None, super().get, key)
+        return self.breaker.call(None, super().get, key)
 
     def get_many(self, *keys: str) -> list[Any]:
-        return BREAKER.call([None] * len(keys), super().get_many, *keys)
+        return self.breaker.call([None] * len(keys), super().get_many, *keys)
 
     def has(self, key: str) -> bool:
-        return BREAKER.call(False, super().has, key)
+        return self.breaker.call(False, super().has, key)
 
     def set(self, key: str, value: Any, timeout: Any = None) -> Any:
         dump = self.serializer.dumps(value)
         if len(dump) > MAX_ITEM_BYTES:
             return False
         seconds = self._normalize_timeout(timeout)
-        return BREAKER.call(
+        return self.breaker.call(
             False,
             self._write_client.set,
             name=f"{self._get_prefix()}{key}",
@@ -131,19 +138,19 @@ class SharedCache(RedisCache):
         )
 
     def add(self, key: str, value: Any, timeout: Any = None) -> Any:
-        return BREAKER.call(False, super().add, key, value, timeout)
+        return self.breaker.call(False, super().add, key, value, timeout)
 
     def set_many(self, mapping: dict[str, Any], timeout: Any = None) -> list[Any]:
-        return BREAKER.call([], super().set_many, mapping, timeout)
+        return self.breaker.call([], super().set_many, mapping, timeout)
 
     def delete(self, key: str) -> bool:
-        return BREAKER.call(False, super().delete, key)
+        return self.breaker.call(False, super().delete, key)
 
     def delete_many(self, *keys: str) -> list[Any]:
-        return BREAKER.call([], super().delete_many, *keys)
+        return self.breaker.call([], super().delete_many, *keys)
 
     def clear(self) -> bool:
-        return BREAKER.call(False, self._clear_prefix)
+        return self.breaker.call(False, self._clear_prefix)
 
     def _clear_prefix(self) -> bool:
         prefix = self._get_prefix()
@@ -155,22 +162,23 @@ class SharedCache(RedisCache):
         return True
 
     def inc(self, key: str, delta: int = 1) -> Any:
-        return BREAKER.call(None, super().inc, key, delta)
+        return self.breaker.call(None, super().inc, key, delta)
 
     def dec(self, key: str, delta: int = 1) -> Any:
-        return BREAKER.call(None, super().dec, key, delta)
+        return self.breaker.call(None, super().dec, key, delta)
 
 
 class SharedRateLimit:
     """At most ``limit`` events per key in each minute, counted in Redis for every host; counted
     per process (by ``fallback``) while Redis does not answer."""
 
-    def __init__(self, redis_client: redis.Redis, prefix: str, limit: int, fallback: Any) -> None:
-        self.client, self.prefix, self.limit, self.fallback = redis_client, prefix, limit, fallback
+    def __init__(self, url: str, prefix: str, limit: int, fallback: Any) -> None:
+        self.client, self.breaker = client(url), breaker(url)
+        self.prefix, self.limit, self.fallback = prefix, limit, fallback
         self.window = int(getattr(fallback, "window", 60))
 
     def allow(self, key: str) -> bool:
-        counted = BREAKER.call(None, self._count, key)
+        counted = self.breaker.call(None, self._count, key)
         if counted is None:
             return bool(self.fallback.allow(key))
         return counted <= self.limit

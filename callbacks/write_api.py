@@ -169,13 +169,13 @@ def upload_folder() -> Path:
     return folder
 
 
-def _shared_uploads() -> tuple[Any, str] | None:
-    """With Redis (``CACHE_REDIS_URL``): its client and this database's key prefix. Uploads
-    waiting for confirmation are kept there too, so any host can confirm them."""
+def _shared_uploads() -> tuple[Any, str, shared.Breaker] | None:
+    """With Redis (``CACHE_REDIS_URL``): its client, this database's key prefix and the breaker.
+    Uploads waiting for confirmation are kept there too, so any host can confirm them."""
     here = source.source()
     if not (here.shared and here.redis_url):
         return None
-    return shared.client(here.redis_url), f"{here.prefix}upload:"
+    return shared.client(here.redis_url), f"{here.prefix}upload:", shared.breaker(here.redis_url)
 
 
 def _share_upload(upload_id: str, meta: dict[str, Any], path: Path | None = None) -> None:
@@ -184,7 +184,7 @@ def _share_upload(upload_id: str, meta: dict[str, Any], path: Path | None = None
     store = _shared_uploads()
     if store is None:
         return
-    client, prefix = store
+    client, prefix, breaker = store
     fields: dict[str, Any] = {"meta": json.dumps(meta)}
     if path is not None:
         fields["data"] = path.read_bytes()
@@ -195,7 +195,7 @@ def _share_upload(upload_id: str, meta: dict[str, Any], path: Path | None = None
         pipe.expire(prefix + upload_id, UPLOAD_KEPT_SECONDS)
         pipe.execute()
 
-    shared.BREAKER.call(None, put)
+    breaker.call(None, put)
 
 
 def _shared_upload(upload_id: str, folder: Path) -> dict[str, Any] | None:
@@ -204,8 +204,8 @@ def _shared_upload(upload_id: str, folder: Path) -> dict[str, Any] | None:
     store = _shared_uploads()
     if store is None:
         return None
-    client, prefix = store
-    found = shared.BREAKER.call({}, client.hgetall, prefix + upload_id)
+    client, prefix, breaker = store
+    found = breaker.call({}, client.hgetall, prefix + upload_id)
     if not found or b"meta" not in found:
         return None
     meta: dict[str, Any] = json.loads(found[b"meta"])
@@ -222,12 +222,12 @@ def _claim_upload(upload_id: str, claim: bool = True) -> bool:
     store = _shared_uploads()
     if store is None:
         return True
-    client, prefix = store
+    client, prefix, breaker = store
     name = f"{prefix}{upload_id}:loading"
     if not claim:
-        shared.BREAKER.call(None, client.delete, name)
+        breaker.call(None, client.delete, name)
         return True
-    return bool(shared.BREAKER.call(True, client.set, name, b"1", nx=True, ex=UPLOAD_KEPT_SECONDS))
+    return bool(breaker.call(True, client.set, name, b"1", nx=True, ex=UPLOAD_KEPT_SECONDS))
 
 
 def _officer() -> str | Response:
