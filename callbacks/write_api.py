@@ -236,6 +236,7 @@ def _officer() -> str | Response:
         return email
     try:
         require(auth.current_user(), UPLOAD)
+        writes.require_officer(writer(), email)  # again where writes go: a read replica may lag
     except Forbidden as exc:
         return _error(403, str(exc))
     return email
