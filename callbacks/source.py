@@ -169,7 +169,10 @@ def stored(func: Callable[..., T], *, local: bool = False) -> Callable[..., T]:
             cache.set(key, value)
         if keep:
             while len(here.local) >= LOCAL_KEPT:
-                here.local.pop(next(iter(here.local)))
+                try:  # the oldest first; another thread may be doing the same
+                    here.local.pop(next(iter(here.local)), None)
+                except (StopIteration, RuntimeError):
+                    break
             here.local[key] = value
         return value  # type: ignore[no-any-return]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,57 @@ def _session_cookie(client) -> dict:
     cookie = client.get_cookie("csc_session")
     assert cookie is not None
     return {"key": "csc_session", "value": cookie.value}
+
+
+def test_an_openid_sign_in_started_on_one_host_finishes_on_another(built_url, monkeypatch):
+    """The state, nonce and PKCE verifier are in the signed session cookie: with the same
+    SECRET_KEY another host can finish the sign-in (and a host with another key cannot)."""
+    import base64
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    from authlib.integrations.base_client import OAuthError
+
+    from callbacks import auth
+
+    config = AuthConfig(
+        mode="oidc",
+        secret_key=SECRET,
+        oidc_issuer="http://idp.example",
+        oidc_client_id="dashboard",
+        oidc_client_secret="secret",
+    )
+    metadata = {
+        "issuer": "http://idp.example",
+        "authorization_endpoint": "http://idp.example/authorize",
+        "token_endpoint": "http://idp.example/token",
+    }
+    exchanged: list[dict] = []
+
+    def host(secret: str = SECRET):
+        server = create_app(built_url, auth_config=replace(config, secret_key=secret)).server
+        client = server.extensions[auth.EXTENSION].oidc
+        monkeypatch.setattr(client, "load_server_metadata", lambda: metadata)
+
+        def fetch_access_token(**params):
+            exchanged.append(params)
+            raise OAuthError(error="token_exchange_reached")
+
+        monkeypatch.setattr(client, "fetch_access_token", fetch_access_token)
+        return server.test_client()
+
+    a, b, stranger = host(), host(), host("x" * 40)
+    started = a.get("/auth/login?next=/kpi")
+    assert started.status_code == 302
+    query = parse_qs(urlsplit(started.headers["Location"]).query)
+    state, challenge = query["state"][0], query["code_challenge"][0]
+    cookie = _session_cookie(a)
+    for other in (b, stranger):
+        other.set_cookie(**cookie)
+    finished = b.get(f"/auth/callback?code=abc&state={state}")
+    assert finished.status_code == 400 and "token_exchange_reached" in finished.get_data(as_text=True)
+    verifier = exchanged[0]["code_verifier"]
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert digest == challenge  # the PKCE verifier made on A reached B
+    refused = stranger.get(f"/auth/callback?code=abc&state={state}")
+    assert "mismatching_state" in refused.get_data(as_text=True) and len(exchanged) == 1
