@@ -17,9 +17,9 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
-import sqlalchemy as sa
 from flask_caching.backends.rediscache import RedisCache
 
 log = logging.getLogger("dashboard.shared")
@@ -50,10 +50,11 @@ def key_prefix(database_url: str, configured: str | None = None) -> str:
     without its password (hosts reading the same URL share entries; two databases never do)."""
     if configured:
         return configured
-    try:
-        shown = sa.engine.make_url(database_url).render_as_string(hide_password=True)
-    except Exception:  # not a SQLAlchemy URL: use it as it is
-        shown = database_url
+    parts = urlsplit(database_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0] if "@" in parts.netloc else ""
+    netloc = f"{user}@{host}" if user else host
+    shown = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     return f"csc:{hashlib.sha256(shown.encode()).hexdigest()[:12]}:"
 
 
