@@ -3,11 +3,15 @@
 Nothing is computed here: the loader computed the report once per load and stored it
 (``data.report_store``). A web process holds only the small context every page needs (units,
 targets, benchmarks, process changes, the series summary) and the report slices of the views
-being served, cached per data version. The cache key is the stored report's version, so a new
-load is seen on the next request and nothing stale is ever shown.
-Two flask-caching stores: ``cache`` for reads (bounded, ``READS_KEPT``) and ``views`` for pages'
-content per URL query (:func:`view_callback`). Both are emptied when a process first sees a new
-version.
+being served, cached per data version. Every cache key holds the stored report's version (read
+once per request from the database), so a new load is seen on the next request and nothing
+stale is ever shown.
+Two flask-caching stores: ``cache`` for reads and ``views`` for pages' content per URL query
+(:func:`view_callback`). Without ``CACHE_REDIS_URL`` both are in-process (bounded,
+``READS_KEPT`` and ``VIEWS_KEPT``) and emptied when a process first sees a new version. With it
+both are Redis (:mod:`callbacks.shared`), shared by every worker on every host, one key prefix
+per database; old versions' entries are never looked up again and expire
+(``CACHE_DEFAULT_TIMEOUT``). A Redis outage costs speed, not pages: reads go to the database.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from cachelib.serializers import BaseSerializer
@@ -26,6 +31,7 @@ from flask import current_app, g
 from flask_caching import Cache
 from plotly.io.json import to_json_plotly
 
+from callbacks import shared
 from callbacks.auth import current_user
 from data.engine import NoDatabase, make_engine
 from data.findings import read_current_findings
@@ -38,14 +44,10 @@ from metrics.errors import UserError
 from metrics.orgtree import UnknownOrg, groups
 from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery, org_names
 
-
-class NoGroup(UserError):
-    """The regional view was asked for where the reader has no group."""
-
-
 cache = Cache()  # reads of the current version: the context, series and report slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
 EXTENSION = "dashboard_source"
+T = TypeVar("T")
 VIEWS_KEPT = 64  # per process; 0.5 to 0.8 MB each (at most about 50 MB); the oldest go first
 READS_KEPT = 256  # report slices per process: a scorecard's is about 600 rows
 
@@ -64,12 +66,39 @@ class InProcess(BaseSerializer):
 
 CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_SERIALIZER": InProcess}
 """The default: in-process, per worker; everything cached is dropped when a new load appears."""
+SHARED_TYPE = "callbacks.shared.SharedCache"
+LOCAL_KEPT = 4  # with Redis: the context and series summary of the latest versions, per process
+
+
+def redis_config(redis_url: str, database_url: str, env: Any = None) -> dict[str, Any]:
+    """The shared cache on ``redis_url``: keys prefixed per database (``CACHE_KEY_PREFIX``
+    overrides), entries expiring after ``CACHE_DEFAULT_TIMEOUT`` seconds (default 6 hours)."""
+    env = os.environ if env is None else env
+    timeout = str(env.get("CACHE_DEFAULT_TIMEOUT", "")).strip()
+    return {
+        "CACHE_TYPE": SHARED_TYPE,
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": shared.key_prefix(database_url, env.get("CACHE_KEY_PREFIX", "").strip()),
+        "CACHE_DEFAULT_TIMEOUT": int(timeout) if timeout.isdigit() else shared.DEFAULT_TIMEOUT,
+    }
+
+
+def config_from_env(database_url: str, env: Any = None) -> dict[str, Any]:
+    """Redis when ``CACHE_REDIS_URL`` is set, else :data:`CACHE_CONFIG` (in-process)."""
+    env = os.environ if env is None else env
+    redis_url = str(env.get("CACHE_REDIS_URL", "")).strip()
+    return redis_config(redis_url, database_url, env) if redis_url else CACHE_CONFIG
 
 
 def init_caches(server: Any, config: dict | None = None) -> None:
-    """Both caches with ``config`` (default :data:`CACHE_CONFIG`; ``{"CACHE_TYPE": "NullCache"}``
-    turns caching off); each holds a bounded number of entries."""
-    config = config or CACHE_CONFIG
+    """Both caches with ``config`` (default: :func:`config_from_env`; :func:`redis_config` for
+    the shared cache; ``{"CACHE_TYPE": "NullCache"}`` turns caching off). In-process, each holds
+    a bounded number of entries; in Redis, entries expire."""
+    reading = server.extensions[EXTENSION]
+    config = config or config_from_env(reading.url)
+    reading.shared = config.get("CACHE_TYPE") == SHARED_TYPE
+    reading.redis_url = config.get("CACHE_REDIS_URL") if reading.shared else None
+    reading.prefix = config.get("CACHE_KEY_PREFIX", "") if reading.shared else ""
     cache.init_app(server, config={**config, "CACHE_THRESHOLD": READS_KEPT})
     views.init_app(server, config={**config, "CACHE_THRESHOLD": VIEWS_KEPT})
 
@@ -81,6 +110,10 @@ class Source:
     url: str
     _engine: Any = field(default=None, repr=False)
     seen: str | None = field(default=None, repr=False)  # the data version this process last saw
+    shared: bool = False  # the caches are Redis (CACHE_REDIS_URL), shared by every host
+    redis_url: str | None = field(default=None, repr=False)
+    prefix: str = ""  # the Redis key prefix of this database
+    local: dict[str, Any] = field(default_factory=dict, repr=False)  # with Redis: see LOCAL_KEPT
 
     @property
     def engine(self) -> Any:
@@ -109,29 +142,87 @@ def version() -> str:
         here = source()
         if here.seen != g.data_version:
             if here.seen is not None:  # the old version's reads and pages: free them
-                cache.clear()
-                views.clear()
+                here.local.clear()
+                if not here.shared:  # in Redis they expire: other hosts may still be on it
+                    cache.clear()
+                    views.clear()
             here.seen = g.data_version
     return str(g.data_version)
 
 
-@cache.memoize()
-def _context(url: str, stamp: str) -> Dataset:
+def _digest(args: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(args).encode()).hexdigest()[:32]
+
+
+def stored(func: Callable[..., T], *, local: bool = False) -> Callable[..., T]:
+    """``func(stamp, *args)`` cached in ``cache`` under ``read:NAME:STAMP:DIGEST`` (the version
+    is in every key, so a new load is a new key on every host). With Redis and ``local``, the
+    latest :data:`LOCAL_KEPT` values are also kept in the process, for reads every request makes
+    (the key holds the version, so this is never stale either)."""
+    name = func.__name__.lstrip("_")
+
+    @functools.wraps(func)
+    def read(stamp: str, *args: Any) -> T:
+        key = f"read:{name}:{stamp}:{_digest(args)}"
+        here = source()
+        keep = local and here.shared
+        if keep and key in here.local:
+            return here.local[key]  # type: ignore[no-any-return]
+        value = cache.get(key)
+        if value is None:
+            value = func(stamp, *args)
+            cache.set(key, value)
+        if keep:
+            while len(here.local) >= LOCAL_KEPT:
+                try:  # the oldest first; another thread may be doing the same
+                    here.local.pop(next(iter(here.local)), None)
+                except (StopIteration, RuntimeError):
+                    break
+            here.local[key] = value
+        return value  # type: ignore[no-any-return]
+
+    return read
+
+
+def _context(stamp: str) -> Dataset:
     if stamp == "no database":
         return Dataset()
     return read_dataset(source().engine, figures=False, revisions=False)
 
 
-@cache.memoize()
-def _scope(url: str, stamp: str, reader: str) -> Scope:
+def _series(stamp: str) -> pd.DataFrame:
+    if stamp == "no database":
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SERIES_COLUMNS})
+    return read_series(source().engine)
+
+
+def _report(stamp: str, query: ReportQuery) -> pd.DataFrame:
+    return read_report(source().engine, query, catalogue())
+
+
+def _rows(
+    stamp: str,
+    kind: str,
+    orgs: tuple[str, ...] | None,
+    kpis: tuple[str, ...] | None,
+    start: str | None,
+    end: str | None,
+) -> pd.DataFrame:
+    return read_rows(source().engine, kind, orgs=orgs, kpis=kpis, start=start, end=end)
+
+
+def _current_findings(stamp: str) -> pd.DataFrame:
+    return read_current_findings(source().engine)
+
+
+def _scope(stamp: str, reader: str) -> Scope:
     if stamp == "no database" or reader == "*":
         return EVERYTHING
-    return scope_for(reader, _context(url, stamp).orgs, read_shares(source().engine))
+    return scope_for(reader, read_context(stamp).orgs, read_shares(source().engine))
 
 
-@cache.memoize()
-def _visible_context(url: str, stamp: str, reader: str) -> Dataset:
-    whole, seen = _context(url, stamp), _scope(url, stamp, reader)
+def _visible_context(stamp: str, reader: str) -> Dataset:
+    whole, seen = read_context(stamp), read_scope(stamp, reader)
     if seen.everything:
         return whole
     return replace(
@@ -144,6 +235,24 @@ def _visible_context(url: str, stamp: str, reader: str) -> Dataset:
     )
 
 
+def _region(stamp: str, group: str, kpi: str, start: str | None, end: str | None) -> pd.DataFrame:
+    return read_region(source().engine, group, kpi, start, end)
+
+
+read_context = stored(_context, local=True)
+read_series_summary = stored(_series, local=True)
+read_report_rows = stored(_report)
+read_stored_rows = stored(_rows)
+read_findings = stored(_current_findings)
+read_scope = stored(_scope, local=True)
+read_visible_context = stored(_visible_context, local=True)
+read_region_rows = stored(_region)
+
+
+class NoGroup(UserError):
+    """The regional view was asked for where the reader has no group."""
+
+
 def reader() -> str:
     """Whose view this request is: the signed-in user's unit ("*": every unit)."""
     user = current_user()
@@ -152,43 +261,18 @@ def reader() -> str:
 
 def scope() -> Scope:
     """What this request's reader may see (every read below is limited to it)."""
-    return _scope(source().url, version(), reader())
-
-
-@cache.memoize()
-def _series(url: str, stamp: str) -> pd.DataFrame:
-    if stamp == "no database":
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in SERIES_COLUMNS})
-    return read_series(source().engine)
-
-
-@cache.memoize()
-def _report(url: str, stamp: str, query: ReportQuery) -> pd.DataFrame:
-    return read_report(source().engine, query, catalogue())
-
-
-@cache.memoize()
-def _rows(
-    url: str,
-    stamp: str,
-    kind: str,
-    orgs: tuple[str, ...] | None,
-    kpis: tuple[str, ...] | None,
-    start: str | None,
-    end: str | None,
-) -> pd.DataFrame:
-    return read_rows(source().engine, kind, orgs=orgs, kpis=kpis, start=start, end=end)
+    return read_scope(version(), reader())
 
 
 def dataset() -> Dataset:
     """The context every page needs: units, targets, benchmarks, process changes and the demo
     label (no figures: those come from the report), as far as this request's reader may see."""
-    return _visible_context(source().url, version(), reader())
+    return read_visible_context(version(), reader())
 
 
 def series() -> pd.DataFrame:
     """The report's series summary: each KPI x unit's first and latest month."""
-    return visible_rows(_series(source().url, version()), scope())
+    return visible_rows(read_series_summary(version()), scope())
 
 
 def report(query: ReportQuery) -> pd.DataFrame:
@@ -202,7 +286,7 @@ def report(query: ReportQuery) -> pd.DataFrame:
             raise UnknownOrg(str(query.org))
         if seen.full is not None and query.org not in seen.full and query.kpis is None:
             query = replace(query, kpis=seen.shared_kpis(str(query.org)))
-    return _report(source().url, version(), query)
+    return read_report_rows(version(), query)
 
 
 def rows(
@@ -215,7 +299,7 @@ def rows(
 ) -> pd.DataFrame:
     """Stored report rows of several units at once (for grids, breakdowns and comparisons),
     those the reader may see."""
-    found = _rows(source().url, version(), kind, _tuple(orgs), _tuple(kpis), start, end)
+    found = read_stored_rows(version(), kind, _tuple(orgs), _tuple(kpis), start, end)
     return visible_rows(found, scope(), kind)
 
 
@@ -223,9 +307,10 @@ def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
-@cache.memoize()
-def _region(url: str, stamp: str, group: str, kpi: str, start: str | None, end: str | None) -> pd.DataFrame:
-    return read_region(source().engine, group, kpi, start, end)
+def current_findings() -> pd.DataFrame:
+    """What the latest load's data-quality checks found (stored by that load), for the units
+    the reader sees in full."""
+    return visible_units(read_findings(version()), scope())
 
 
 def region_group() -> str:
@@ -234,13 +319,13 @@ def region_group() -> str:
     seen = scope()
     if seen.group or not seen.everything:
         return seen.group
-    found = groups(_context(source().url, version()).orgs)
+    found = groups(read_context(version()).orgs)
     return found[0] if found else ""
 
 
 def group_name(group: str) -> str:
     """A group's name (the reader's own group: not among the units they see)."""
-    return str(org_names(_context(source().url, version()).orgs).get(group, group))
+    return str(org_names(read_context(version()).orgs).get(group, group))
 
 
 def region(kpi: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
@@ -250,18 +335,7 @@ def region(kpi: str, start: str | None = None, end: str | None = None) -> pd.Dat
         raise NoGroup(
             "the regional view needs a group: this database has no group of authorities you belong to"
         )
-    return _region(source().url, version(), group, kpi, start, end)
-
-
-@cache.memoize()
-def _current_findings(url: str, stamp: str) -> pd.DataFrame:
-    return read_current_findings(source().engine)
-
-
-def current_findings() -> pd.DataFrame:
-    """What the latest load's data-quality checks found (stored by that load), for the units
-    the reader sees in full."""
-    return visible_units(_current_findings(source().url, version()), scope())
+    return read_region_rows(version(), group, kpi, start, end)
 
 
 def loads() -> pd.DataFrame:
@@ -279,16 +353,14 @@ def per_view(func: Callable[..., Any]) -> Callable[..., Any]:
 
     Kept as the plain JSON data of the components, which Dash serialises about ten times faster
     than component objects (and in the same time as any precomputed output); about a fifth of
-    the memory of the component objects. The key is made here rather than by ``memoize``, which
-    inspects the signature on every call.
+    the memory of the component objects. The key (``view:NAME:VERSION:DIGEST``) is made here
+    rather than by ``memoize``, which inspects the signature on every call.
     """
     name = f"{func.__module__}.{func.__qualname__}"
 
     @functools.wraps(func)
     def cached(*args: Any) -> Any:
-        inputs = hashlib.sha256(repr(args).encode()).hexdigest()[:32]
-        where = hashlib.sha256(source().url.encode()).hexdigest()[:16]
-        key = f"view:{name}:{where}:{version()}:{reader()}:{inputs}"
+        key = f"view:{name}:{version()}:{reader()}:{_digest(args)}"
         content = views.get(key)
         if content is None:
             content = json.loads(to_json_plotly(func(*args)))
