@@ -1,17 +1,27 @@
-"""Dashboard benchmark: callbacks and the CSV API under 20 concurrent clients, against a floor.
+"""Dashboard benchmark at several sizes of the scaled dataset, in one run (issue 9).
 
-On the scaled dataset (bench/scaled.py: 40 teams x 45 KPIs x 120 months, about 188,000 figures)
-served by ``gunicorn -w 2`` on loopback, 20 client threads send a bounded number of requests
-for each of: the scorecard callback and the KPI trend callback (the exact request bodies
-Chromium sends, captured once from a real browser session), ``GET /api/figures.csv``, and the
-floor (bench/floor_app.py: the same callbacks returning the dashboard's own output, precomputed,
-served by a second ``gunicorn -w 2``). It prints p50 and p95, the ratios to the floor and the
-JSON size of each output and plotly figure, with flask-caching on (the app's default: "after")
-and off (NullCache: "before"); then the first load of the scorecard in a fresh Chromium on the
-demo data. Goals (issue 3): scorecard and trend p95 at most 2x the floor, no figure over
-150 KB, first load under 1.5 s. About 2 to 3 minutes on 2 idle cores; it stops by itself.
+For each size (bench/scaled.py ``--size``: 1 = 40 teams, about 188,000 figures; 8 = 320 teams,
+about 1.5 million; 45 KPIs x 120 months at every size), served by ``gunicorn -w 2`` on loopback:
 
-    python bench/dashboard.py [--requests 300] [--clients 20] [--no-browser]
+1. **First page of a fresh server**: a gunicorn started anew (it has served nothing) and a fresh
+   Chromium (empty cache) opening the scorecard; the time from the start of navigation until the
+   scorecard is rendered (its first card heading is in the page), the median of a few servers.
+2. **Every page**, then the scorecard and KPI trend callbacks at ``--clients`` concurrent clients
+   (the exact request bodies Chromium sends, captured from a real browser session) against the
+   floor (bench/floor_app.py: the same callbacks returning the dashboard's own output,
+   precomputed, on a second ``gunicorn -w 2``), then the scorecard of every unit and the trend of
+   every KPI (each view cold in the per-process cache), then every page again.
+3. **Peak RSS of a web worker** after all that: VmHWM of each worker process (/proc/PID/status).
+4. **A new month's load**: ``python -m data load`` of one more month's figures file
+   (``scaled.new_month_file``: every series of the latest month, nudged) on a copy of the
+   database, in a fresh process, with the stored report's rebuild timed separately.
+
+It then prints one table with the goals of issue 9, the ratios computed from this run:
+worker RSS at the largest size at most 1.3 x the smallest; first page under 1.0 s at every size;
+scorecard and trend p95 at most 1.5 x the floor; the month's load at the largest size at most
+8.5/8 x the size ratio x the smallest's (8.5 x for sizes 1 and 8: linear, no worse).
+
+    python bench/dashboard.py [--sizes 1,8] [--requests 200] [--clients 20] [--first-samples 3]
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,28 +50,35 @@ from harness import (  # noqa: E402  (bench/ is not a package)
     dash_ok,
     first_load,
     fmt_ms,
+    median,
     run_clients,
     serving,
+    visit_pages,
 )
-from scaled import build_scaled_database  # noqa: E402
+from scaled import NEW_MONTH, build_scaled_database, default_db, new_month_file  # noqa: E402
 
-GOAL_RATIO = 2.0
-GOAL_KB = 150
-GOAL_FIRST_LOAD_S = 1.5
-NULL_CACHE = "app:create_app(cache_config={'CACHE_TYPE': 'NullCache'})"
+GOAL_RSS_RATIO = 1.3
+GOAL_FIRST_PAGE_S = 1.0
+GOAL_FLOOR_RATIO = 1.5
+GOAL_MONTH_SLOPE = 8.5 / 8  # the month load may grow with the size, linearly, no worse
 TREND_PATH = "/kpi?kpi=CP_VISITS_TIMELY&org=LA"
+PAGES = [
+    "/",
+    "/exceptions",
+    "/kpi",
+    "/compare",
+    "/teams",
+    "/quality",
+    "/data",
+    "/pack",
+    "/actions",
+    "/upload",
+    "/glossary",
+    "/accessibility",
+]
 FLOORS = {"scorecard callback": "floor (scorecard size)", "trend callback": "floor (trend size)"}
-COLUMNS = (("request", 30), ("n", 5), ("errors", 6), ("p50", 9), ("p95", 9), ("p95/floor", 9))
-HEADER = "  " + " ".join(
-    [f"{name:<{w}}" if name == "request" else f"{name:>{w}}" for name, w in COLUMNS]
-    + [f"{'rate':>9}", f"{'size':>10}"]
-)
-
-
-def csv_ok(status: int, data: bytes) -> str | None:
-    if status != 200:
-        return f"HTTP {status}"
-    return None if b"period,kpi,org" in data[:2000] else "not the figures CSV"
+HEADER = f"  {'request':<30} {'n':>5} {'errors':>6} {'p50':>9} {'p95':>9} {'p95/floor':>9}"
+HEADER += f" {'rate':>9} {'size':>10}"
 
 
 def with_search(captured: dict, search: str) -> dict:
@@ -72,25 +91,6 @@ def with_search(captured: dict, search: str) -> dict:
 def output_of(data: bytes) -> object:
     (output,) = json.loads(data)["response"].values()
     return output["children"]
-
-
-def plotly_figures(tree: object) -> dict[str, int]:
-    """JSON size (bytes) of each dcc.Graph figure in a component tree, by graph id."""
-    found: dict[str, int] = {}
-
-    def walk(node: object) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            props = node.get("props", {})
-            if node.get("type") == "Graph" and "figure" in props:
-                found[str(props.get("id"))] = len(json.dumps(props["figure"], separators=(",", ":")))
-            for value in props.values() if isinstance(props, dict) else ():
-                walk(value)
-
-    walk(tree)
-    return found
 
 
 def line(result: Result, floor: Result | None = None) -> str:
@@ -113,148 +113,10 @@ def measure(base: str, calls: list[Call], clients: int, total: int) -> Result:
     return merged
 
 
-def warm(base: str, calls: list[Call], clients: int) -> None:
-    """Every worker reads the database once (so a phase measures serving, not the first read)."""
-    run_clients(base, calls, clients, clients * len(calls))
-
-
 def load_average() -> str:
     """Other work on the same cores shows in every latency: say how busy the machine was."""
     one, five = Path("/proc/loadavg").read_text().split()[:2]
     return f"load average {one} (1 min), {five} (5 min)"
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=300, help="requests of each callback (cache on)")
-    parser.add_argument("--api-requests", type=int, default=60, help="requests of /api/figures.csv")
-    parser.add_argument("--view-requests", type=int, default=100, help="requests over distinct views")
-    parser.add_argument("--uncached-requests", type=int, default=10, help="requests per phase, cache off")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds the cached phases are spread over")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium first load")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    print(f"$ python bench/dashboard.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"{os.cpu_count()} CPUs; {args.clients} clients; gunicorn -w 2 on 127.0.0.1; {load_average()}")
-    database = ROOT / "bench" / "out" / "scaled.db"
-    print(build_scaled_database(database, args.seed))
-    env = {"DATABASE_URL": f"sqlite:///{database}"}
-    checks: list[tuple[str, bool, str]] = []
-    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-        folder = Path(tmp)
-        main_server = Gunicorn("app:server", env, folder, "dashboard")
-        with serving(main_server):
-            captured = capture_callbacks(
-                main_server.base,
-                {"scorecard": "/", "trend": TREND_PATH},
-                {"scorecard": '{"page":"scorecard"', "trend": '{"page":"trend"'},
-            )
-            print("request bodies captured from Chromium (POST /_dash-update-component):")
-            for name, req in captured.items():
-                print(f"  {name}: {req['body']}")
-            scorecard = callback_call("scorecard callback", captured["scorecard"], dash_ok)
-            trend = callback_call("trend callback", captured["trend"], dash_ok)
-            api = Call("GET /api/figures.csv", "GET", "/api/figures.csv", check=csv_ok)
-            payloads, sizes = {}, {}
-            for name, call in (("scorecard", scorecard), ("trend", trend)):
-                status, data = call.send(main_server.base)
-                assert dash_ok(status, data) is None, f"{name}: {dash_ok(status, data)}"
-                payloads[name], sizes[name] = output_of(data), len(data)
-            (folder / "floor.json").write_text(json.dumps(payloads))
-            floor_server = Gunicorn(
-                "floor_app:server",
-                {"FLOOR_PAYLOADS": str(folder / "floor.json")},
-                folder,
-                "floor",
-                pythonpath=str(ROOT / "bench"),
-            )
-            views = distinct_views(database, captured)
-            with serving(floor_server):
-                floor_sc = callback_call("floor (scorecard size)", captured["scorecard"], dash_ok)
-                floor_tr = callback_call("floor (trend size)", captured["trend"], dash_ok)
-                warm(floor_server.base, [floor_sc, floor_tr], args.clients)
-                warm(main_server.base, [scorecard, trend, api], args.clients)
-                print(
-                    f"\nflask-caching ON (the app's default; after): {args.requests} requests of each "
-                    f"callback, {args.api_requests} of the API, in {args.rounds} rounds, one kind at a time"
-                )
-                phases = [
-                    (floor_sc, floor_server.base, args.requests),
-                    (floor_tr, floor_server.base, args.requests),
-                    (scorecard, main_server.base, args.requests),
-                    (trend, main_server.base, args.requests),
-                    (api, main_server.base, args.api_requests),
-                ]
-                on = {call.name: Result(call.name) for call, _, _ in phases}
-                for round_ in range(args.rounds):  # spread each kind over the run: the load drifts
-                    for call, base, total in phases:
-                        share = total // args.rounds + (round_ < total % args.rounds)
-                        on[call.name].add(measure(base, [call], args.clients, share))
-                print(HEADER)
-                for name, result in on.items():
-                    print(line(result, on.get(FLOORS.get(name, ""))))
-                print("  cold per-view cache (another view on every request, first seen by each worker):")
-                for name, view_calls in views.items():
-                    result = measure(main_server.base, view_calls, args.clients, args.view_requests)
-                    result.name = name
-                    print(line(result))
-        quiet = {"PYTHONWARNINGS": "ignore:Flask-Caching:UserWarning"}  # the NullCache notice
-        off_server = Gunicorn(NULL_CACHE, {**env, **quiet}, folder, "nocache")
-        with serving(off_server):
-            print(
-                f"\nflask-caching OFF (NullCache; before): {args.uncached_requests} requests per kind"
-                " (each request reads and rolls up the whole database)"
-            )
-            print(HEADER)
-            off = {}
-            for call in (scorecard, trend, api):
-                off[call.name] = measure(off_server.base, [call], args.clients, args.uncached_requests)
-                print(line(off[call.name]))
-        print("\ncaching off -> on (p95):")
-        for name in ("scorecard callback", "trend callback", "GET /api/figures.csv"):
-            before, after = off[name].pct(95), on[name].pct(95)
-            print(f"  {name:<28} {fmt_ms(before):>10} -> {fmt_ms(after):>9}  ({before / after:,.1f}x faster)")
-        checks += size_checks(sizes, payloads)
-        for name, floor_name in FLOORS.items():
-            ratio = on[name].pct(95) / on[floor_name].pct(95)
-            checks.append((f"{name} p95 <= {GOAL_RATIO:g}x the floor", ratio <= GOAL_RATIO, f"{ratio:.2f}x"))
-        errors = sum(len(r.errors) for r in (*on.values(), *off.values()))
-        checks.append(("no errors", errors == 0, f"{errors} errors"))
-        if not args.no_browser:
-            checks += browser_first_load(folder)
-    print("\ngoals:")
-    for name, ok, detail in checks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {name}{'  (' + detail + ')' if detail else ''}")
-    print(f"\nwhole run {time.perf_counter() - started:.0f} s; {load_average()}")
-    return 0 if all(ok for _, ok, _ in checks) else 1
-
-
-def size_checks(sizes: dict[str, int], payloads: dict[str, object]) -> list[tuple[str, bool, str]]:
-    print("\nJSON sizes:")
-    figures: dict[str, int] = {}
-    for name, size in sizes.items():
-        print(f"  {name} callback response: {size / 1024:.1f} KB")
-        for graph, figure_size in plotly_figures(payloads[name]).items():
-            print(f"    plotly figure {graph}: {figure_size / 1024:.1f} KB")
-            figures[graph] = figure_size
-    biggest = max(figures, key=figures.__getitem__)
-    return [
-        (
-            f"every plotly figure <= {GOAL_KB} KB",
-            figures[biggest] <= GOAL_KB * 1024,
-            f"largest {biggest} {figures[biggest] / 1024:.1f} KB",
-        ),
-        *(
-            (
-                f"{name} callback response <= {GOAL_KB} KB",
-                size <= GOAL_KB * 1024,
-                f"{size / 1024:.1f} KB" + ("; HTML table, no plotly figure" if name == "scorecard" else ""),
-            )
-            for name, size in sizes.items()
-        ),
-    ]
 
 
 def distinct_views(database: Path, captured: dict) -> dict[str, list[Call]]:
@@ -288,42 +150,233 @@ def distinct_views(database: Path, captured: dict) -> dict[str, list[Call]]:
     return {scorecards[0].name: scorecards, trends[0].name: trends}
 
 
-def browser_first_load(folder: Path, samples: int = 3) -> list[tuple[str, bool, str]]:
-    """The scorecard in a fresh Chromium on the demo data, on a server that has served nothing
-    yet (started anew for each sample) and on the same server again: medians of ``samples``."""
-    from data.demo import build_demo_database
-
-    demo = folder / "demo.db"
-    build_demo_database(f"sqlite:///{demo}")
-    cold, warm_ = [], []
+def first_pages(env: dict[str, str], folder: Path, tag: str, samples: int) -> list[dict[str, float]]:
+    """The scorecard in a fresh Chromium on a freshly started server, ``samples`` times."""
+    loads = []
     for i in range(samples):
-        server = Gunicorn("app:server", {"DATABASE_URL": f"sqlite:///{demo}"}, folder, f"demo{i}")
+        server = Gunicorn("app:server", env, folder, f"first-{tag}-{i}")
         with serving(server):  # serving() waited for /_dash-layout only: no figures read yet
-            cold.append(first_load(server.base, "/", "h2.card-heading"))
-            warm_.append(first_load(server.base, "/", "h2.card-heading"))
-    print(
-        f"\nfirst load of the scorecard in Chromium (demo data; a fresh browser, empty cache; "
-        f"median of {samples}):"
-    )
-    medians = {}
-    for name, loads in (("server's first page", cold), ("server already serving", warm_)):
-        loads.sort(key=lambda t: t["idle"])
-        medians[name] = t = loads[len(loads) // 2]
-        every = ", ".join(f"{x['idle']:.2f}" for x in loads)
+            loads.append(first_load(server.base, "/", "h2.card-heading"))
+    return loads
+
+
+def serve_and_measure(database: Path, env: dict[str, str], folder: Path, tag: str, args) -> dict:  # type: ignore[no-untyped-def]
+    """Every page, the callbacks against the floor, every view, every page again; worker peaks."""
+    main_server = Gunicorn("app:server", env, folder, f"dashboard-{tag}")
+    out: dict = {}
+    with serving(main_server):
+        seconds = visit_pages(main_server.base, PAGES, rounds=2)
+        print(f"  every page ({len(PAGES)}) opened twice in Chromium: {seconds:.1f} s")
+        captured = capture_callbacks(
+            main_server.base,
+            {"scorecard": "/", "trend": TREND_PATH},
+            {"scorecard": '{"page":"scorecard"', "trend": '{"page":"trend"'},
+        )
+        scorecard = callback_call("scorecard callback", captured["scorecard"], dash_ok)
+        trend = callback_call("trend callback", captured["trend"], dash_ok)
+        payloads = {}
+        for name, call in (("scorecard", scorecard), ("trend", trend)):
+            status, data = call.send(main_server.base)
+            assert dash_ok(status, data) is None, f"{name}: {dash_ok(status, data)}"
+            payloads[name] = output_of(data)
+        (folder / f"floor-{tag}.json").write_text(json.dumps(payloads))
+        floor_server = Gunicorn(
+            "floor_app:server",
+            {"FLOOR_PAYLOADS": str(folder / f"floor-{tag}.json")},
+            folder,
+            f"floor-{tag}",
+            pythonpath=str(ROOT / "bench"),
+        )
+        with serving(floor_server):
+            floor_sc = callback_call("floor (scorecard size)", captured["scorecard"], dash_ok)
+            floor_tr = callback_call("floor (trend size)", captured["trend"], dash_ok)
+            run_clients(floor_server.base, [floor_sc, floor_tr], args.clients, args.clients * 2)
+            run_clients(main_server.base, [scorecard, trend], args.clients, args.clients * 2)
+            phases = [
+                (floor_sc, floor_server.base),
+                (floor_tr, floor_server.base),
+                (scorecard, main_server.base),
+                (trend, main_server.base),
+            ]
+            results = {call.name: Result(call.name) for call, _ in phases}
+            for round_ in range(args.rounds):  # spread each kind over the run: the load drifts
+                for call, base in phases:
+                    share = args.requests // args.rounds + (round_ < args.requests % args.rounds)
+                    results[call.name].add(measure(base, [call], args.clients, share))
         print(
-            f"  {name:<24} networkidle {t['idle']:.2f} s (all: {every}); last response "
-            f"{t['quiet']:.2f} s; scorecard in the page {t['shown']:.2f} s"
+            f"  {args.requests} requests of each callback at {args.clients} clients, in {args.rounds} rounds"
         )
-    print("  (networkidle: Playwright's goto(wait_until='networkidle'), no request for 500 ms; the card is")
-    print("  in the page when its first heading is in the DOM: rendering follows the last response)")
-    return [
-        (
-            f"first load, {name}: navigation to networkidle < {GOAL_FIRST_LOAD_S} s",
-            t["idle"] < GOAL_FIRST_LOAD_S,
-            f"median {t['idle']:.2f} s",
+        print(HEADER)
+        for name, result in results.items():
+            print(line(result, results.get(FLOORS.get(name, ""))))
+        print("  cold per-view cache (another view on every request, first seen by each worker):")
+        for name, view_calls in distinct_views(database, captured).items():
+            result = measure(
+                main_server.base, view_calls, args.clients, max(args.view_requests, len(view_calls))
+            )
+            result.name = name
+            print(line(result))
+        visit_pages(main_server.base, PAGES)
+        peaks = main_server.peak_rss_kib()
+        now = main_server.rss_kib()
+    print(
+        "  web workers, peak RSS (VmHWM) after serving every page: "
+        + ", ".join(
+            f"pid {pid} {kib / 1024:.0f} MB (now {now.get(pid, 0) / 1024:.0f} MB)"
+            for pid, kib in peaks.items()
         )
-        for name, t in medians.items()
-    ]
+    )
+    out["rss_mb"] = max(peaks.values()) / 1024 if peaks else float("nan")
+    out["ratios"] = {name: results[name].pct(95) / results[floor].pct(95) for name, floor in FLOORS.items()}
+    out["p95"] = {name: results[name].pct(95) for name in (*FLOORS, *FLOORS.values())}
+    out["errors"] = sum(len(r.errors) for r in results.values())
+    return out
+
+
+MONTH_LOAD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+url, path = sys.argv[1:3]
+from pathlib import Path
+from data import load as load_module, report_store
+from data.engine import make_engine
+from data.load import load_files
+spent = {{"report": 0.0, "checks": 0.0}}
+def timed(name, func):
+    def run(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - began
+    return run
+report_store.rebuild = timed("report", report_store.rebuild)
+load_module.check_and_record = timed("checks", load_module.check_and_record)
+engine = make_engine(url)
+start, cpu = time.perf_counter(), time.process_time()
+(summary,) = load_files(engine, [Path(path)], user="bench", month="2026-11")
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "peak_mb": peak, "added": summary.added, **spent}}))
+"""
+
+
+def month_load(database: Path, folder: Path, tag: str) -> dict[str, float]:
+    """One new month's figures file loaded into a copy of ``database``, in a fresh process."""
+    copy = folder / f"month-{tag}.db"
+    shutil.copyfile(database, copy)
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{database}{suffix}").exists():
+            shutil.copyfile(f"{database}{suffix}", f"{copy}{suffix}")
+    month_file = new_month_file(copy, folder)
+    done = subprocess.run(
+        [sys.executable, "-c", MONTH_LOAD.format(root=str(ROOT)), f"sqlite:///{copy}", str(month_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    month_file.unlink()
+    for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+        leftover.unlink(missing_ok=True)
+    return result
+
+
+def run_size(size: int, args, folder: Path) -> dict:  # type: ignore[no-untyped-def]
+    database = default_db(size)
+    print(f"\n== size {size}x ==")
+    print(build_scaled_database(database, args.seed, size=size))
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    tag = f"{size}x"
+    loads = first_pages(env, folder, tag, args.first_samples)
+    shown = sorted(t["shown"] for t in loads)
+    print(
+        f"  first page of a fresh server in a fresh Chromium: scorecard rendered at "
+        f"{', '.join(f'{s:.2f}' for s in shown)} s (median {median(shown):.2f} s); last response "
+        f"{median([t['quiet'] for t in loads]):.2f} s, networkidle {median([t['idle'] for t in loads]):.2f} s"
+    )
+    out = serve_and_measure(database, env, folder, tag, args)
+    out["first_s"] = median(shown)
+    month = month_load(database, folder, tag)
+    print(
+        f"  load of one new month ({NEW_MONTH}, {int(month['added']):,} figures): {month['seconds']:.1f} s "
+        f"(cpu {month['cpu']:.1f} s, peak {month['peak_mb']:.0f} MB), of which the stored report "
+        f"{month['report']:.1f} s, data-quality checks {month['checks']:.1f} s"
+    )
+    out["month"] = month
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,8", help="sizes of bench/scaled.py, comma-separated")
+    parser.add_argument("--requests", type=int, default=200, help="requests of each callback")
+    parser.add_argument("--view-requests", type=int, default=100, help="requests over distinct views")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds the phases are spread over")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--first-samples", type=int, default=3, help="fresh servers for the first page")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",")})
+    started = time.perf_counter()
+    print(f"$ python bench/dashboard.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"{os.cpu_count()} CPUs; {args.clients} clients; gunicorn -w 2 on 127.0.0.1; {load_average()}")
+    runs: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        for size in sizes:
+            runs[size] = run_size(size, args, Path(tmp))
+    checks = goals(runs)
+    print(f"\ngoals (issue 9), sizes {', '.join(f'{s}x' for s in sizes)}:")
+    print(f"  {'':4}  {'measure':<58} {'measured':<34}")
+    for name, ok, detail in checks:
+        print(f"  {'PASS' if ok else 'FAIL'}  {name:<58} {detail}")
+    print(f"\nwhole run {time.perf_counter() - started:.0f} s; {load_average()}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+def goals(runs: dict[int, dict]) -> list[tuple[str, bool, str]]:
+    small, large = min(runs), max(runs)
+    checks: list[tuple[str, bool, str]] = []
+    if large > small:
+        a, b = runs[small]["rss_mb"], runs[large]["rss_mb"]
+        checks.append(
+            (
+                f"worker peak RSS {large}x <= {GOAL_RSS_RATIO} x {small}x",
+                b <= GOAL_RSS_RATIO * a,
+                f"{b:.0f} MB / {a:.0f} MB = {b / a:.2f}x",
+            )
+        )
+    for size, run in runs.items():
+        checks.append(
+            (
+                f"first page of a fresh server < {GOAL_FIRST_PAGE_S:g} s ({size}x)",
+                run["first_s"] < GOAL_FIRST_PAGE_S,
+                f"{run['first_s']:.2f} s (median)",
+            )
+        )
+    for size, run in runs.items():
+        for name, ratio in run["ratios"].items():
+            p95 = run["p95"]
+            checks.append(
+                (
+                    f"{name} p95 <= {GOAL_FLOOR_RATIO} x the floor ({size}x)",
+                    ratio <= GOAL_FLOOR_RATIO,
+                    f"{fmt_ms(p95[name])} / {fmt_ms(p95[FLOORS[name]])} = {ratio:.2f}x",
+                )
+            )
+    if large > small:
+        a, b = runs[small]["month"]["seconds"], runs[large]["month"]["seconds"]
+        limit = GOAL_MONTH_SLOPE * large / small
+        checks.append(
+            (
+                f"month load {large}x <= {limit:g} x {small}x",
+                b <= limit * a,
+                f"{b:.1f} s / {a:.1f} s = {b / a:.2f}x",
+            )
+        )
+    errors = sum(run["errors"] for run in runs.values())
+    checks.append(("no errors", errors == 0, f"{errors} errors"))
+    return checks
 
 
 if __name__ == "__main__":

@@ -113,6 +113,10 @@ class Gunicorn:
             out[pid] = _rss(pid)
         return out
 
+    def peak_rss_kib(self) -> dict[int, int]:
+        """Peak resident memory (VmHWM, KiB) of each worker since it started."""
+        return {pid: proc_status_kib(pid, "VmHWM") for pid in self.worker_pids()}
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -125,9 +129,14 @@ class Gunicorn:
 
 
 def _rss(pid: int) -> int:
+    return proc_status_kib(pid, "VmRSS")
+
+
+def proc_status_kib(pid: int, name: str) -> int:
+    """A memory line of /proc/PID/status in KiB (VmRSS: resident now; VmHWM: peak resident)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(name + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -327,6 +336,25 @@ def first_load(base: str, path: str, ready_selector: str) -> dict[str, float]:
         finally:
             browser.close()
     return {"shown": shown, "quiet": quiet, "idle": idle}
+
+
+def visit_pages(base: str, paths: list[str], rounds: int = 1) -> float:
+    """Open each path in Chromium (a fresh page each, until the network is idle), ``rounds``
+    times: every page's callbacks run on the server. Returns the seconds taken."""
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for _ in range(rounds):
+                for path in paths:
+                    page = browser.new_page()
+                    page.goto(base + path, wait_until="networkidle", timeout=120_000)
+                    page.close()
+        finally:
+            browser.close()
+    return time.perf_counter() - started
 
 
 def fmt_ms(seconds: float) -> str:

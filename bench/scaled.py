@@ -1,18 +1,26 @@
 """A scaled dataset for the dashboard benchmarks: the demo structure widened, loaded like real files.
 
-The demo's authority and five services, with 8 teams in each service (40 teams open in any
-month; one team closes in a restructure and a new one takes its work, as in the demo), every
-team reporting every team-level KPI (the 6 authority-only KPIs stay at the authority), for 120
-months (2016-10 to 2026-09): about 188,000 figures. Each team's series is a demo series of the
-same KPI (demo builds with seeds ``seed``, ``seed + 1``, ...), scaled by a per-team factor so the
-teams differ, with the demo's targets, benchmarks and process changes, a second file of late
-corrections (revisions), and the demo label. Everything is written as CSV input files and loaded
-with :func:`data.load.load_files`, so it goes through the ordinary validation and revision logic.
-The same seed always gives the same database.
+The demo's authority and five services, with ``8 x size`` teams in each service (size 1: 40 teams
+open in any month; size 8: 320), one team closing in a restructure and a new one taking its work,
+as in the demo; every team reports every team-level KPI (the 6 authority-only KPIs stay at the
+authority), for 120 months (2016-10 to 2026-09): about 188,000 figures at size 1, 1.5 million at
+size 8. The KPIs (45) and months (120) do not change with the size. Each team's series is a demo
+series of the same KPI (demo builds with seeds ``seed``, ``seed + 1``, ...), scaled by a per-team
+factor so the teams differ, with the demo's targets, benchmarks and process changes, a second file
+of late corrections (revisions), and the demo label. Everything is written as CSV input files and
+loaded with :func:`data.load.load_files`, so it goes through the ordinary validation and revision
+logic. The same seed, size and number of authorities always give the same database (size 1 with
+one authority is the database this script built before it had a size).
 
-    python bench/scaled.py [--out bench/out/scaled.db] [--seed 42] [--force]
+``--authorities K`` (K > 1) puts K such authorities under one unit of type ``group`` (code
+``GROUP``, no parent); unit codes are then prefixed per authority: ``A01``, its services
+``A01-S1`` ... ``A01-S5`` and teams ``A01-T001`` ... (numbered across the authority).
 
-:func:`new_month_file` writes the next month's figures file (2026-10) for the soak test.
+    python bench/scaled.py [--size 8] [--authorities 1] [--out PATH] [--seed 42] [--force]
+
+The default path is ``bench/out/scaled.db`` at size 1 (one authority), ``scaled-8x.db`` at size
+8, ``scaled-8x-3la.db`` for 3 authorities. :func:`new_month_file` writes the next month's
+figures file (2026-10) for the soak test and the month-load benchmark.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import hashlib
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +40,8 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402  (after the sys.path line: run as a script from anywhere)
 import pandas as pd  # noqa: E402
 
-from data.demo_frames import KPIS, ORGS, RESTRUCTURE, build_demo  # noqa: E402
+from data.demo_frames import ORGS, RESTRUCTURE, build_demo  # noqa: E402
+from metrics.catalogue import load_catalogue  # noqa: E402
 from metrics.periods import add_months, month_range  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -39,34 +49,113 @@ DEFAULT_DB = OUT / "scaled.db"
 FIRST_MONTH, LAST_MONTH = "2016-10", "2026-09"
 NEW_MONTH = "2026-10"
 SERVICES = ("SFS", "CLA", "QA", "FOS", "SEND")
-TEAMS_PER_SERVICE = 8
+TEAMS_PER_SERVICE = 8  # at size 1
 BUILDS = 8  # demo builds to draw team series from
-CLOSING_TEAM, SUCCESSOR, RESTRUCTURE_MONTH = "SFS_T02", "SFS_T09", "2021-10"
+RESTRUCTURE_MONTH = "2021-10"
+GROUP = "GROUP"
 SCALED_LABEL = "Illustrative scaled benchmark data, not real figures"
 VERSION = "scaled-v1"  # bump when the generator changes (the cached database is rebuilt)
 
 
-def team_codes() -> list[tuple[str, str, str, str, str, str]]:
-    """Org file rows: the authority, the five services, 8 teams each (+1 successor team)."""
-    rows = [org for org in ORGS if org[3] in ("authority", "service")]
-    for service in SERVICES:
-        for n in range(1, TEAMS_PER_SERVICE + 1):
-            code = f"{service}_T{n:02d}"
-            closed = "2021-09" if code == CLOSING_TEAM else ""
-            rows.append((code, f"{service} team {n}", service, "team", "", closed))
-    rows.append((SUCCESSOR, "SFS team 9 (took over team 2)", "SFS", "team", RESTRUCTURE_MONTH, ""))
-    return rows
+def default_db(size: int = 1, authorities: int = 1) -> Path:
+    """bench/out/scaled.db at size 1, scaled-8x.db at size 8, scaled-8x-3la.db for 3 authorities."""
+    if size == 1 and authorities == 1:
+        return DEFAULT_DB
+    return OUT / (f"scaled-{size}x" + (f"-{authorities}la" if authorities > 1 else "") + ".db")
 
 
-def _slots() -> list[str]:
-    """The 40 team slots (a slot is one team's series; the closing team's continues as its successor)."""
-    return [f"{s}_T{n:02d}" for s in SERVICES for n in range(1, TEAMS_PER_SERVICE + 1)]
+@dataclass(frozen=True)
+class Layout:
+    """The units of a scaled dataset: ``authorities`` authorities of ``8 x size`` teams a service."""
+
+    size: int = 1
+    authorities: int = 1
+
+    def __post_init__(self) -> None:
+        if self.size < 1 or self.authorities < 1:
+            raise ValueError("size and authorities must be at least 1")
+
+    @property
+    def teams_per_service(self) -> int:
+        return TEAMS_PER_SERVICE * self.size
+
+    @property
+    def grouped(self) -> bool:
+        return self.authorities > 1
+
+    def authority(self, a: int) -> str:
+        return f"A{a + 1:02d}" if self.grouped else "LA"
+
+    def service(self, a: int, s: int) -> str:
+        return f"{self.authority(a)}-S{s + 1}" if self.grouped else SERVICES[s]
+
+    def team(self, a: int, s: int, n: int) -> str:
+        """Team ``n`` (0-based) of service ``s`` of authority ``a``."""
+        if self.grouped:
+            return f"{self.authority(a)}-T{s * self.teams_per_service + n + 1:03d}"
+        return f"{SERVICES[s]}_T{n + 1:02d}"
+
+    def closing(self, a: int) -> str:
+        """The team that closes in the restructure (the second team of the first service)."""
+        return self.team(a, 0, 1)
+
+    def successor(self, a: int) -> str:
+        """The team that takes over its work (the first service's next number)."""
+        if self.grouped:
+            return f"{self.authority(a)}-T{len(SERVICES) * self.teams_per_service + 1:03d}"
+        return f"{SERVICES[0]}_T{self.teams_per_service + 1:02d}"
+
+    def slots(self) -> list[tuple[int, str]]:
+        """(authority, slot) for every team slot (a slot is one team's series; the closing team's
+        continues as its successor)."""
+        return [
+            (a, self.team(a, s, n))
+            for a in range(self.authorities)
+            for s in range(len(SERVICES))
+            for n in range(self.teams_per_service)
+        ]
+
+    def org_rows(self) -> list[tuple[str, str, str, str, str, str]]:
+        """Org file rows: (the group,) each authority, its five services and their teams."""
+        names = {code: name for code, name, *_ in ORGS}
+        rows = [(GROUP, "Scaled benchmark group", "", "group", "", "")] if self.grouped else []
+        for a in range(self.authorities):
+            la = self.authority(a)
+            name = names["LA"] + (f" {a + 1}" if self.grouped else "")
+            rows.append((la, name, GROUP if self.grouped else "", "authority", "", ""))
+            services = enumerate(SERVICES)
+            rows += [(self.service(a, s), names[svc], la, "service", "", "") for s, svc in services]
+            for s, svc in enumerate(SERVICES):
+                for n in range(self.teams_per_service):
+                    code = self.team(a, s, n)
+                    closed = "2021-09" if code == self.closing(a) else ""
+                    rows.append((code, f"{svc} team {n + 1}", self.service(a, s), "team", "", closed))
+            rows.append(
+                (
+                    self.successor(a),
+                    f"{SERVICES[0]} team {self.teams_per_service + 1} (took over team 2)",
+                    self.service(a, 0),
+                    "team",
+                    RESTRUCTURE_MONTH,
+                    "",
+                )
+            )
+        return rows
+
+    def org_at(self, a: int, slot: str, months: np.ndarray) -> np.ndarray:
+        if slot != self.closing(a):
+            return np.full(len(months), slot, dtype=object)
+        return np.where(months >= RESTRUCTURE_MONTH, self.successor(a), slot).astype(object)
 
 
-def _org_at(slot: str, months: np.ndarray) -> np.ndarray:
-    if slot != CLOSING_TEAM:
-        return np.full(len(months), slot, dtype=object)
-    return np.where(months >= RESTRUCTURE_MONTH, SUCCESSOR, CLOSING_TEAM).astype(object)
+def team_codes(layout: Layout | None = None) -> list[tuple[str, str, str, str, str, str]]:
+    """Org file rows (size 1, one authority: the authority, five services, 8 teams each, +1)."""
+    return (layout or Layout()).org_rows()
+
+
+def _units() -> dict[str, str]:
+    """KPI code -> unit, in catalogue order (the demo's KPIs)."""
+    return {k.code: k.unit for k in load_catalogue()}
 
 
 def _series_by_owner(figures: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
@@ -89,8 +178,9 @@ def _scale(cells: pd.Series, factor: float, least: float) -> pd.Series:
     return pd.Series(text, index=cells.index, dtype=object)
 
 
-def scaled_frames(seed: int = 42) -> dict[str, pd.DataFrame]:
+def scaled_frames(seed: int = 42, layout: Layout | None = None) -> dict[str, pd.DataFrame]:
     """The input files as frames (all cells text): orgs, targets, process changes, figures, revisions."""
+    layout = layout or Layout()
     builds = [build_demo(seed + b) for b in range(BUILDS)]
     sources = [_series_by_owner(b.figures) for b in builds]
     owners: dict[str, list[str]] = {}
@@ -102,18 +192,20 @@ def scaled_frames(seed: int = 42) -> dict[str, pd.DataFrame]:
     take = np.r_[np.arange(prepend), np.arange(len(demo_months))]
     month_array = np.array(months, dtype=object)
     rng = np.random.default_rng(seed)
-    factors = rng.uniform(0.5, 1.5, len(_slots()))
+    slots = layout.slots()
+    factors = rng.uniform(0.5, 1.5, len(slots))
     frames = []
-    for kpi, (unit, _polarity, _rule) in KPIS.items():
+    for kpi, unit in _units().items():
         if owners[kpi] == ["LA"]:  # authority-only (rates per population, workforce): as in the demo
-            rows = sources[0][(kpi, "LA")].iloc[take]
-            frames.append(rows.assign(period=months).drop(columns="slot"))
+            for a in range(layout.authorities):
+                rows = sources[a % BUILDS][(kpi, "LA")].iloc[take]
+                frames.append(rows.assign(period=months, org=layout.authority(a)).drop(columns="slot"))
             continue
-        for t, slot in enumerate(_slots()):
+        for t, (a, slot) in enumerate(slots):
             source = sources[t % BUILDS][(kpi, owners[kpi][(t // BUILDS) % len(owners[kpi])])]
             rows = source.iloc[take].reset_index(drop=True)
             out = pd.DataFrame(
-                {"period": month_array, "kpi": kpi, "org": _org_at(slot, month_array)}, dtype=object
+                {"period": month_array, "kpi": kpi, "org": layout.org_at(a, slot, month_array)}, dtype=object
             )
             if unit == "count":
                 out["numerator"], out["denominator"] = "", ""
@@ -129,41 +221,45 @@ def scaled_frames(seed: int = 42) -> dict[str, pd.DataFrame]:
             frames.append(out)
     figures = pd.concat(frames, ignore_index=True).astype(str)
     return {
-        "orgs": pd.DataFrame(team_codes(), columns=["code", "name", "parent", "type", "from", "closed"]),
-        "targets": _targets(builds[0].targets),
-        "process_changes": _process_changes(),
+        "orgs": pd.DataFrame(layout.org_rows(), columns=["code", "name", "parent", "type", "from", "closed"]),
+        "targets": _targets(builds[0].targets, layout),
+        "process_changes": _process_changes(layout),
         "figures": figures,
-        "revisions": _revisions(figures, rng),
+        "revisions": _revisions(figures, rng, 40 * layout.size * layout.authorities),
     }
 
 
-def _targets(demo: pd.DataFrame) -> pd.DataFrame:
-    """The demo's targets for every unit (and the authority's own); team-specific ones dropped."""
-    return demo[demo["org"].isin(["", "LA"])].reset_index(drop=True)
+def _targets(demo: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+    """The demo's targets for every unit (and each authority's own); team-specific ones dropped."""
+    general = demo[demo["org"] == ""]
+    own = demo[demo["org"] == "LA"]
+    parts = [general] + [own.assign(org=layout.authority(a)) for a in range(layout.authorities)]
+    return pd.concat(parts).sort_index(kind="stable").reset_index(drop=True)
 
 
-def _process_changes() -> pd.DataFrame:
-    rows = [
-        ("*", "LA", "2019-04", "Improvement plan: weekly performance meetings and 95% visit targets"),
-        ("ASSESSMENTS_45WD", "LA", "2018-10", "Assessment recovery plan: open assessments tracked weekly"),
-        ("*", "SFS", RESTRUCTURE_MONTH, "Restructure of front door: a new team takes over team 2"),
-        ("CP_VISITS_TIMELY", "LA", "2022-04", "Mobile working: visits recorded on tablets on the day"),
-    ]
-    rows += [
-        ("CP_VISITS_TIMELY", f"SFS_T{n:02d}", "2022-04", "Mobile working: visits recorded on the day")
-        for n in range(3, 9)
-    ]
+def _process_changes(layout: Layout) -> pd.DataFrame:
+    rows = []
+    for a in range(layout.authorities):
+        la, front_door = layout.authority(a), layout.service(a, 0)
+        rows += [
+            ("*", la, "2019-04", "Improvement plan: weekly performance meetings and 95% visit targets"),
+            ("ASSESSMENTS_45WD", la, "2018-10", "Assessment recovery plan: open assessments tracked weekly"),
+            ("*", front_door, RESTRUCTURE_MONTH, "Restructure of front door: a new team takes over team 2"),
+            ("CP_VISITS_TIMELY", la, "2022-04", "Mobile working: visits recorded on tablets on the day"),
+        ]
+        mobile = "Mobile working: visits recorded on the day"
+        rows += [("CP_VISITS_TIMELY", layout.team(a, 0, n), "2022-04", mobile) for n in range(2, 8)]
     return pd.DataFrame(rows, columns=["kpi", "org", "period", "note"])
 
 
-def _revisions(figures: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Late recording: one more visit on time for 40 team figures of the last two months."""
+def _revisions(figures: pd.DataFrame, rng: np.random.Generator, count: int = 40) -> pd.DataFrame:
+    """Late recording: one more visit on time for ``count`` team figures of the last two months."""
     late = figures[
         figures["period"].isin([add_months(LAST_MONTH, -1), LAST_MONTH])
         & figures["kpi"].str.endswith("VISITS_TIMELY")
         & (figures["numerator"] != figures["denominator"])
     ]
-    chosen = late.iloc[np.sort(rng.choice(len(late), size=min(40, len(late)), replace=False))].copy()
+    chosen = late.iloc[np.sort(rng.choice(len(late), size=min(count, len(late)), replace=False))].copy()
     chosen["numerator"] = (chosen["numerator"].astype(int) + 1).astype(str)
     chosen["commentary"] = "Late recording of visits."
     return chosen.reset_index(drop=True)
@@ -193,7 +289,7 @@ def new_month_file(database: Path, folder: Path, month: str = NEW_MONTH, seed: i
         engine.dispose()
     rng = np.random.default_rng(seed + 1000)
     nudge = rng.uniform(0.9, 1.1, len(rows))
-    units = rows["kpi"].map({k: u for k, (u, _, _) in KPIS.items()})
+    units = rows["kpi"].map(_units())
     is_count = units == "count"
     fte_num = rows["kpi"].isin(["AGENCY_RATE", "VACANCY_RATE", "TURNOVER_RATE"])
     value = np.rint(rows["value"].fillna(0) * nudge)
@@ -223,23 +319,33 @@ def new_month_file(database: Path, folder: Path, month: str = NEW_MONTH, seed: i
     return path
 
 
-def _stamp(seed: int) -> str:
+def _stamp(seed: int, layout: Layout) -> str:
     source = Path(__file__).read_bytes() + (ROOT / "data" / "demo_frames.py").read_bytes()
-    return f"{VERSION}:{seed}:{hashlib.sha256(source).hexdigest()[:16]}"
+    shape = "" if layout == Layout() else f":{layout.size}x{layout.authorities}"
+    return f"{VERSION}:{seed}{shape}:{hashlib.sha256(source).hexdigest()[:16]}"
 
 
-def build_scaled_database(path: Path = DEFAULT_DB, seed: int = 42, *, force: bool = False) -> str:
-    """Build (or reuse, when built by this code with this seed) the scaled SQLite database."""
+def build_scaled_database(
+    path: Path | None = None,
+    seed: int = 42,
+    *,
+    force: bool = False,
+    size: int = 1,
+    authorities: int = 1,
+) -> str:
+    """Build (or reuse, when built by this code with this seed and shape) the scaled SQLite database."""
     from data.engine import make_engine
     from data.load import load_files
     from data.settings import DEMO_LABEL_KEY, get_setting, set_setting
 
+    layout = Layout(size, authorities)
+    path = path or default_db(size, authorities)
     stamp_key = "bench_scaled_stamp"
     if path.exists() and not force:
         engine = make_engine(f"sqlite:///{path}", read_only=True)
         try:
             with engine.connect() as conn:
-                if get_setting(conn, stamp_key) == _stamp(seed):
+                if get_setting(conn, stamp_key) == _stamp(seed, layout):
                     return f"reused {path}"
         except Exception:  # an old or broken file: rebuild it
             pass
@@ -250,7 +356,7 @@ def build_scaled_database(path: Path = DEFAULT_DB, seed: int = 42, *, force: boo
     for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
         leftover.unlink(missing_ok=True)
     started = time.perf_counter()
-    frames = scaled_frames(seed)
+    frames = scaled_frames(seed, layout)
     engine = make_engine(f"sqlite:///{building}")
     try:
         with tempfile.TemporaryDirectory(prefix="scaled-") as folder:
@@ -267,7 +373,7 @@ def build_scaled_database(path: Path = DEFAULT_DB, seed: int = 42, *, force: boo
             load_files(engine, [revisions], user="bench", month="2026-10")
         with engine.begin() as conn:
             set_setting(conn, DEMO_LABEL_KEY, SCALED_LABEL)
-            set_setting(conn, stamp_key, _stamp(seed))
+            set_setting(conn, stamp_key, _stamp(seed, layout))
     finally:
         engine.dispose()
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -283,11 +389,19 @@ def build_scaled_database(path: Path = DEFAULT_DB, seed: int = 42, *, force: boo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--size", type=int, default=1, help="teams per service x this (8: 320 teams)")
+    parser.add_argument("--authorities", type=int, default=1, help="authorities under one group unit")
+    parser.add_argument("--out", type=Path, help="default: bench/out/scaled[-Nx][-Kla].db")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--force", action="store_true", help="rebuild even if an identical build exists")
     args = parser.parse_args()
-    print(build_scaled_database(args.out, args.seed, force=args.force))
+    if args.size < 1 or args.authorities < 1:
+        parser.error("--size and --authorities must be at least 1")
+    print(
+        build_scaled_database(
+            args.out, args.seed, force=args.force, size=args.size, authorities=args.authorities
+        )
+    )
 
 
 if __name__ == "__main__":

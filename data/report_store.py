@@ -66,7 +66,13 @@ def rebuild(
 ) -> int:
     """Recompute the stored report for ``kpis`` of ``authorities`` (None: every one) in this
     transaction; rows written. Each authority's report is built from its own tree, so a load of
-    one authority's files costs the same however many other authorities the database holds."""
+    one authority's files costs the same however many other authorities the database holds.
+
+    On SQLite, when most of the report is rewritten (a full rebuild, or a month's file touching
+    every KPI), the report's indexes are dropped first and created again at the end, in the same
+    transaction: building an index once is cheaper than keeping it up to date row by row, and
+    readers (WAL) see the old report, indexes included, until the transaction commits. Not on
+    PostgreSQL, where dropping an index would lock readers out until the commit."""
     wanted = None if kpis is None else set(kpis)
     codes = [k.code for k in catalogue if wanted is None or k.code in wanted]
     orgs = read_orgs(conn)
@@ -75,6 +81,11 @@ def rebuild(
     if wanted is None and authorities is None:  # KPIs and units dropped leave nothing behind
         for table in (schema.report, schema.report_series, schema.region_report):
             conn.execute(table.delete())
+    every_authority = authorities is None or set(scope) >= set(heads)
+    reindex = every_authority and _rewrites_most(conn, _current_counts(conn), codes)
+    if reindex:
+        for index in schema.report.indexes:
+            index.drop(conn, checkfirst=True)
     split = len(heads) > 1 or bool(orgtree.groups(orgs))  # else the whole tree is the authority's
     context = read_dataset(conn, [], revisions=False)
     written = 0
@@ -96,22 +107,35 @@ def rebuild(
             bulk_insert(conn, schema.report, rows[STORED_COLUMNS], None)
             bulk_insert(conn, schema.report_series, series[SERIES_COLUMNS], None)
             written += len(rows)
+    if reindex:
+        for index in schema.report.indexes:
+            index.create(conn, checkfirst=True)
     region_store.rebuild_region(conn, catalogue, codes, None if authorities is None else scope)
     set_setting(conn, VERSION_KEY, uuid.uuid4().hex)
     set_setting(conn, RULES_KEY, rules_stamp(catalogue))
     return written
 
 
+def _current_counts(conn: sa.Connection, units: Sequence[str] | None = None) -> dict[str, int]:
+    """Current figures by KPI (of ``units``: None, every unit)."""
+    f = schema.figures
+    query = sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true())
+    if units is not None:
+        query = query.where(f.c.org.in_(list(units)))
+    return {str(kpi): int(count) for kpi, count in conn.execute(query.group_by(f.c.kpi)).all()}
+
+
+def _rewrites_most(conn: sa.Connection, counts: dict[str, int], codes: Sequence[str]) -> bool:
+    """True on SQLite when the KPIs rebuilt hold most of the current figures (and so of the report)."""
+    if conn.dialect.name != "sqlite":
+        return False
+    total = sum(counts.values())
+    return total > 0 and 2 * sum(counts.get(code, 0) for code in codes) >= total
+
+
 def _batches(conn: sa.Connection, codes: Sequence[str], units: Sequence[str]) -> list[list[str]]:
     """KPI codes in groups of about ``BATCH_FIGURES`` current figures of ``units``."""
-    f = schema.figures
-    counts: dict[str, int] = dict(
-        conn.execute(
-            sa.select(f.c.kpi, sa.func.count())
-            .where(f.c.is_current == sa.true(), f.c.org.in_(list(units)))
-            .group_by(f.c.kpi)
-        ).all()
-    )
+    counts = _current_counts(conn, units)
     batches: list[list[str]] = [[]]
     size = 0
     for code in codes:

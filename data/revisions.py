@@ -166,13 +166,21 @@ def current_rows(
     return frame
 
 
+def _cells(column: pd.Series) -> list[object]:
+    """A column as Python values, missing ones (NaN, None, NA) as None: what the driver binds."""
+    values = column.to_numpy(dtype=object, copy=True)
+    missing = column.isna().to_numpy()
+    if missing.any():
+        values[missing] = None
+    return values.tolist()
+
+
 def bulk_insert(conn: sa.Connection, table: sa.Table, rows: pd.DataFrame, progress: Progress | None) -> None:
     """Plain executemany of tuples (COPY on PostgreSQL): the fast path measured in toolchain.md."""
     if rows.empty:
         return
     columns = list(rows.columns)
-    lists = [rows[c].astype(object).where(rows[c].notna(), None).tolist() for c in columns]
-    records = list(zip(*lists, strict=True))
+    records = list(zip(*(_cells(rows[c]) for c in columns), strict=True))
     total = len(records)
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

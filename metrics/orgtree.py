@@ -40,17 +40,17 @@ def tree_by_month(orgs: pd.DataFrame, months: list[str]) -> pd.DataFrame:
 
 
 def _depths(tree: pd.DataFrame) -> pd.Series:
+    """Each row's depth: 0 for a root, else its parent's (in the same month) plus one."""
     depth = pd.Series(-1, index=tree.index, dtype="int64")
     depth[tree["parent"] == ""] = 0
-    parent_key = list(zip(tree["parent"], tree["period"], strict=True))
+    key = (tree["org"] + "|" + tree["period"]).to_numpy(dtype=object)
+    parent_key = pd.Series((tree["parent"] + "|" + tree["period"]).to_numpy(dtype=object), index=tree.index)
     for level in range(1, 64):
-        known = {
-            (o, p): d for o, p, d in zip(tree["org"], tree["period"], depth, strict=True) if d == level - 1
-        }
-        if not known:
+        at_level = (depth == level - 1).to_numpy()
+        if not at_level.any():
             break
-        hits = pd.Series([known.get(k, -1) for k in parent_key], index=tree.index)
-        depth[(depth < 0) & (hits >= 0)] = level
+        hits = parent_key.isin(key[at_level])
+        depth[(depth < 0) & hits] = level
     return depth
 
 

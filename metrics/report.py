@@ -273,7 +273,8 @@ def previous_value(rows: pd.DataFrame, kind: str) -> pd.Series:
         ordered = rows.sort_values("end_month")
         return ordered.groupby(key.loc[ordered.index], sort=False)["value"].shift(1).reindex(rows.index)
     if kind == "ytd":
-        year_before = rows["end_month"].map(lambda m: add_months(m, -12))
+        months = rows["end_month"].unique()  # a few hundred distinct months, not one call a row
+        year_before = rows["end_month"].map({m: add_months(m, -12) for m in months})
         lookup = pd.Series(rows["value"].to_numpy(), index=key + "|" + rows["end_month"])
         return (key + "|" + year_before).map(lookup[~lookup.index.duplicated()]).astype(float)
     closing = rows[rows["closing"]].sort_values("end_month")
@@ -423,11 +424,15 @@ def _with_comparators(rows: pd.DataFrame, benchmarks: pd.DataFrame, flows: pd.Se
     for the 12 months ending that month, so it is only set on rows covering 12 months.
     """
     comparable = ~flows.to_numpy(dtype=bool) | (rows["months"] == 12).to_numpy()
-    # numpy object arrays: iterating pandas string columns element by element is ten times slower
-    keys = list(zip(rows["kpi"].to_numpy(object), rows["end_month"].to_numpy(object), strict=True))
+    key = (rows["kpi"] + "|" + rows["end_month"]).to_numpy(dtype=object)
     for column, comparator in COMPARATORS.items():
         chosen = benchmarks[benchmarks["comparator"] == comparator]
-        lookup = dict(zip(zip(chosen["kpi"], chosen["period"], strict=True), chosen["value"], strict=True))
-        rows[column] = [lookup.get(key) if ok else None for key, ok in zip(keys, comparable, strict=True)]
-        rows[column] = rows[column].astype(float)
+        # the last row of a kpi and period wins, as in a dict built from the rows in order
+        chosen = chosen.drop_duplicates(["kpi", "period"], keep="last")
+        lookup = pd.Series(
+            pd.to_numeric(chosen["value"], errors="coerce").astype(float).to_numpy(),
+            index=pd.Index((chosen["kpi"] + "|" + chosen["period"]).to_numpy(dtype=object), dtype=object),
+        )
+        found = pd.Series(key, index=rows.index).map(lookup).astype(float)
+        rows[column] = found.where(comparable)
     return rows
