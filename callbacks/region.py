@@ -56,7 +56,14 @@ def region(search: str | None, _ready: object = None):
     try:
         view = view_of("/region", search)
         month_rows, trend, context = fetch_region(view)
-    except (*DOMAIN_ERRORS, source.NoGroup) as exc:
+    except source.NoGroup:
+        return components.empty_state(
+            "No group to compare with",
+            "This page compares the authorities of a region or alliance that share their monthly "
+            "figures. This installation has no group of authorities for you: see 'A region on one "
+            "installation' in the README.",
+        )
+    except DOMAIN_ERRORS as exc:
         return components.error_message(str(exc))
     if month_rows.empty:
         return components.empty_state(

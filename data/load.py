@@ -139,13 +139,13 @@ def finish_load(
         if not report_store.is_current(conn, catalogue):
             report_store.rebuild(conn, catalogue)
         return summaries
+    touched = report_store.touched(conn, load_ids, catalogue)
     if report_store.is_current(conn, catalogue):
-        touched = report_store.touched(conn, load_ids, catalogue)
         report_store.rebuild(conn, catalogue, touched.kpis, touched.authorities)
     else:
         report_store.rebuild(conn, catalogue)
     last = max(load_ids)
-    note = check_and_record(conn, last, catalogue, today_month=month).note
+    note = check_and_record(conn, last, catalogue, today_month=month, authorities=touched.authorities).note
     if not note:
         return summaries
     loads = schema.loads

@@ -141,7 +141,12 @@ def read_revisions(source: Source, kpis: Iterable[str] | None = None) -> pd.Data
 
 
 def read_dataset(
-    source: Source, kpis: Iterable[str] | None = None, *, figures: bool = True, revisions: bool = True
+    source: Source,
+    kpis: Iterable[str] | None = None,
+    *,
+    figures: bool = True,
+    revisions: bool = True,
+    units: Iterable[str] | None = None,
 ) -> Dataset:
     """Everything a report needs, read in one transaction so the numbers are consistent.
 
@@ -149,7 +154,7 @@ def read_dataset(
     ``revisions``: every revision of a figure, which the data-quality checks need."""
     if isinstance(source, sa.Engine):
         with source.connect() as conn:
-            return read_dataset(conn, kpis, figures=figures, revisions=revisions)
+            return read_dataset(conn, kpis, figures=figures, revisions=revisions, units=units)
     if not sa.inspect(source).has_table("settings"):
         return Dataset()
     found = Dataset(
@@ -161,7 +166,7 @@ def read_dataset(
         commentary=read_commentary(source),
     )
     if figures:
-        found = replace(found, figures=read_figures(source, kpis))
+        found = replace(found, figures=read_figures(source, kpis, units))
     if revisions:
         found = replace(found, revisions=read_revisions(source, kpis))
     return found
