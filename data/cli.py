@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--period", required=True, help='a quarter ("2026/27 Q2") or a year ("2026/27")')
     pack.add_argument("--public", action="store_true", help="suppress small numbers (for publication)")
     pack.add_argument("--out", type=Path, required=True, help="pack.pdf or pack.xlsx")
+    pack.add_argument("--org", metavar="CODE", help="the authority (in a database of several)")
     pack.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
@@ -427,7 +428,7 @@ def cmd_pack(args: argparse.Namespace, url: str) -> int:
     except PackPeriodError as exc:
         raise UsageError(str(exc)) from exc
     engine = make_engine(url, read_only=True)
-    pack = write_pack(engine, args.period, args.out, public=args.public)
+    pack = write_pack(engine, args.period, args.out, public=args.public, org=args.org)
     if pack.rows.empty:
         print(f"python -m data pack: no figures for {args.period}", file=sys.stderr)
         return EXIT_INVALID

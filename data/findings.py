@@ -79,9 +79,9 @@ def check_and_record(
     heads = orgtree.authorities(orgs)
     if len(heads) < 2 and not orgtree.groups(orgs):
         found, cut = _checked(conn, catalogue, None, today_month, options, full_limit)
-        recorded = Recorded(record_findings(conn, load_id, found), _cut_note(cut, full_limit))
+        result = Recorded(record_findings(conn, load_id, found), _cut_note(cut, full_limit))
         _replace_current(conn, found, only_checks=("revised",) if cut else None)
-        return recorded
+        return result
     wanted = heads if authorities is None else [a for a in heads if a in set(authorities)]
     recorded, cut_any = 0, 0
     for head in wanted:
