@@ -148,3 +148,15 @@ def test_pages_list_only_the_readers_units_and_refuse_the_rest_alike(server, mon
     assert forged.replace("LA2-A", "X") == missing.replace("NOPE", "X")
     group = page_text(server, "region@north.example", "/region", f"?kpi={KPI}&month=2026-09")
     assert "Regional comparison" in group
+
+
+def test_the_committee_pack_is_the_readers_own_authority(server):
+    import openpyxl
+
+    response = client_as(server, "la2@south.example").get("/api/pack.xlsx?period=2026/27 Q2")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+    text = " ".join(
+        str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c
+    )
+    assert "Southville" in text and "Northtown" not in text
