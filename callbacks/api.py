@@ -106,7 +106,7 @@ def dataset_csv() -> Response:
         return bad_request("this download takes no parameters")
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")  # noqa: SIM115 (body closes it)
     for number, chunk in enumerate(iter_figures(source.source().engine)):
-        text = export_csv(chunk)
+        text = export_csv(chunk, exact=True)
         spool.write((text if number == 0 else text.split("\n", 1)[1]).encode("utf-8"))
     length = spool.tell()
     spool.seek(0)
