@@ -90,7 +90,9 @@ _OPEN = r"(?:\s[^>]*?)?(?<!/)>"  # the rest of an opening tag (not an empty elem
 # the way spreadsheet programs write a cell (attributes r, s, t in that order), matched in one go;
 # a chunk with a cell written otherwise is read with _CELL
 _PLAIN_CELL = re.compile(
-    r'<c r="([A-Z]{1,3}[0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?((?:\s[^>]*?)?)(?:/>|>(.*?)</c>)', re.S
+    r'<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?((?:\s[^>]*?)?)'
+    r"(?:/>|>(?:<v>([^<&\r]+)</v>|<is><t>([^<&\r]+)</t></is>|(.*?))</c>)",
+    re.S,
 )
 _OUT_OF_ORDER = re.compile(r"\s[rst]\s*=")
 _VALUE = re.compile(r"<v" + _OPEN + r"(.*?)</v>|<v(?:\s[^>]*)?/>", re.S)
@@ -204,86 +206,52 @@ class _Sheet:
     table: list[str] | None = None
 
     def cells(self, done: str) -> None:
-        """Every cell of ``done`` (whole rows of the sheet's XML). One loop with the common
-        cases first (a plain number, an inline or shared string): it runs once per cell."""
+        """Every cell of ``done`` (whole rows of the sheet's XML). One loop, the common cases
+        (a plain number, an inline or shared string, matched whole by the expression) first:
+        it runs once per cell."""
         if any(odd in done for odd in _ODD):
             raise Unusual("a comment, CDATA or processing instruction among the cells")
         grid, seen, styles = self.grid, self.seen, self.styles
-        rows, columns, kinds, formulas = grid.rows, grid.columns, grid.kinds, grid.formulas
+        rows, columns, kinds = grid.rows, grid.columns, grid.kinds
         special = styles.dates | styles.percent
+        known = _COLUMNS
         last = rows[-1] if rows else 0
         at = len(rows) - 1
-        for ref, style, kind, _, inner in _cells_of(done):
-            if not ref:
-                raise Unusual("a cell without its reference")
-            letters = ref.rstrip("0123456789")
-            try:
-                row = int(ref[len(letters) :])
-            except ValueError:
-                raise Unusual("an odd cell reference") from None
-            column = _COLUMNS.get(letters) or _column(letters)
-            has_formula = "<f" in inner and _FORMULA.search(inner) is not None
+        for letters, digits, style, kind, _, plain, inline, inner in _cells_of(done):
+            row = int(digits)
+            column = known.get(letters) or _column(letters)
             cell_kind = "text"
-            if kind == "inlineStr":
-                if inner.startswith("<is><t>") and inner.endswith("</t></is>") and inner.count("<") == 4:
-                    value: str | None = inner[7:-9]
-                    if "&" in value or "\r" in value:  # type: ignore[operator]
-                        value = text_of(value)  # type: ignore[arg-type]
-                else:
-                    value = None
-                    begin = inner.find("<is")
-                    if begin >= 0:
-                        opened = inner.index(">", begin)
-                        close = inner.rfind("</is>")
-                        closed = close > opened and inner[opened - 1] != "/"
-                        value = rich_text(inner[opened + 1 : close]) if closed else ""
-                if has_formula:
-                    formulas.append((row, column, value is not None))
-                if not value:
+            if inline and kind == "inlineStr":
+                cell = seen.setdefault(inline, inline) if len(inline) < 64 else inline
+            elif plain and kind == "s":
+                if self.table is None:
+                    self.table = self.strings()
+                try:
+                    cell = self.table[int(plain)]
+                except (ValueError, IndexError):
+                    raise Damaged(
+                        f"cell {letters}{digits} names shared string {plain!r}, which is not there"
+                    ) from None
+                if not cell:
                     continue
-                cell = seen.setdefault(value, value) if len(value) < 64 else value
+            elif (
+                plain
+                and not kind
+                and not style
+                and plain.isdigit()
+                and plain.isascii()
+                and "0" not in special
+            ):
+                cell, cell_kind = (plain if plain[0] != "0" or plain == "0" else str(int(plain))), "number"
+                if len(cell) < 64:
+                    cell = seen.setdefault(cell, cell)
+            elif inline or plain or inner:
+                found = self.cell(row, column, style, kind, inline, plain, inner)
+                if found is None:
+                    continue
+                cell, cell_kind = found
             else:
-                if inner.startswith("<v>") and inner.endswith("</v>") and inner.count("<") == 2:
-                    raw = inner[3:-4]
-                else:
-                    found = _VALUE.search(inner) if "<v" in inner else None
-                    raw = (found[1] or "") if found else ""
-                if has_formula:
-                    formulas.append((row, column, raw != ""))
-                if not raw:
-                    continue
-                if kind == "s":
-                    if self.table is None:
-                        self.table = self.strings()
-                    try:
-                        cell = self.table[int(raw)]
-                    except (ValueError, IndexError):
-                        raise Damaged(f"cell {ref} names shared string {raw!r}, which is not there") from None
-                    if not cell:
-                        continue
-                else:
-                    if kind in ("", "n"):
-                        if raw.isdigit() and raw.isascii() and (style or "0") not in special:
-                            cell, cell_kind = (
-                                (raw if raw[0] != "0" or raw == "0" else str(int(raw))),
-                                "number",
-                            )
-                        else:
-                            cell, cell_kind = _number(
-                                raw, style or "0", styles, self.number_text, self.from_excel
-                            )
-                    elif kind in ("str", "e"):
-                        cell = text_of(raw)
-                    elif kind == "b":
-                        cell, cell_kind = ("TRUE" if int(raw) else "FALSE"), "bool"
-                    elif kind == "d":
-                        cell, cell_kind = _when(self.from_iso(raw))
-                    else:
-                        raise Unusual(f"cell type {kind!r}")
-                    if not cell:
-                        continue
-                    if len(cell) < 64:
-                        cell = seen.setdefault(cell, cell)
+                continue
             # Grid.add, inlined
             if row != last:
                 if row < last:
@@ -301,6 +269,58 @@ class _Sheet:
             positions.append(at)
             texts.append(cell)
             kinds.add(cell_kind)
+
+    def cell(
+        self, row: int, column: int, style: str, kind: str, inline: str, plain: str, inner: str
+    ) -> tuple[str, str] | None:
+        """Any other cell: (text, kind), or None when it holds nothing (formulas noted)."""
+        if inline:
+            inner = f"<is><t>{inline}</t></is>"
+        elif plain:
+            inner = f"<v>{plain}</v>"
+        has_formula = "<f" in inner and _FORMULA.search(inner) is not None
+        if kind == "inlineStr":
+            value: str | None = None
+            begin = inner.find("<is")
+            if begin >= 0:
+                opened = inner.index(">", begin)
+                close = inner.rfind("</is>")
+                closed = close > opened and inner[opened - 1] != "/"
+                value = rich_text(inner[opened + 1 : close]) if closed else ""
+            if has_formula:
+                self.grid.formulas.append((row, column, value is not None))
+            if not value:
+                return None
+            return (self.seen.setdefault(value, value) if len(value) < 64 else value), "text"
+        found = _VALUE.search(inner) if "<v" in inner else None
+        raw = (found[1] or "") if found else ""
+        if has_formula:
+            self.grid.formulas.append((row, column, raw != ""))
+        if not raw:
+            return None
+        if kind == "s":
+            if self.table is None:
+                self.table = self.strings()
+            try:
+                value = self.table[int(raw)]
+            except (ValueError, IndexError):
+                raise Damaged(
+                    f"a cell in row {row} names shared string {raw!r}, which is not there"
+                ) from None
+            return (value, "text") if value else None
+        if kind in ("", "n"):
+            cell, cell_kind = _number(raw, style or "0", self.styles, self.number_text, self.from_excel)
+        elif kind in ("str", "e"):
+            cell, cell_kind = text_of(raw), "text"
+        elif kind == "b":
+            cell, cell_kind = ("TRUE" if int(raw) else "FALSE"), "bool"
+        elif kind == "d":
+            cell, cell_kind = _when(self.from_iso(raw))
+        else:
+            raise Unusual(f"cell type {kind!r}")
+        if not cell:
+            return None
+        return (self.seen.setdefault(cell, cell) if len(cell) < 64 else cell), cell_kind
 
 
 def read_sheet(
@@ -349,13 +369,24 @@ def read_sheet(
     return sheet.grid
 
 
-def _cells_of(done: str) -> list[tuple[str, str, str, str, str]]:
-    """(reference, style, type, other attributes, content) of every cell in ``done``."""
+def _cells_of(done: str) -> list[tuple[str, ...]]:
+    """(column letters, row digits, style, type, other attributes, plain value, plain inline
+    text, other content) of every cell in ``done``; the plain ones hold no markup, entity or
+    carriage return, and where one is given the content is empty."""
     found = _PLAIN_CELL.findall(done)
     opened = done.count("<c ") + done.count("<c>") + done.count("<c/")
-    if len(found) == opened and not any(extra and _OUT_OF_ORDER.search(extra) for _, _, _, extra, _ in found):
+    if len(found) == opened and not any(cell[4] and _OUT_OF_ORDER.search(cell[4]) for cell in found):
         return found
-    return _CELL.findall(done)
+    cells: list[tuple[str, ...]] = []
+    for ref, style, kind, extra, inner in _CELL.findall(done):
+        if not ref:
+            raise Unusual("a cell without its reference")
+        letters = ref.rstrip("0123456789")
+        digits = ref[len(letters) :]
+        if not digits.isdigit() or not digits.isascii():
+            raise Unusual("an odd cell reference")
+        cells.append((letters, digits, style, kind, extra, "", "", inner))
+    return cells
 
 
 _COLUMNS: dict[str, int] = {}  # column letters -> number, as met

@@ -23,7 +23,21 @@ from data.queries import read_figures
 
 PREFIXES = ["", "=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "'-", "' ", "=HYPERLINK("]
 # what the reader strips from a cell's ends: whitespace and the control characters Python counts as it
-PREFIXES += [" ", "  ", "\n", "\r\n", "\r\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2028", "\u3000"]
+PREFIXES += [
+    " ",
+    "  ",
+    "\n",
+    "\r\n",
+    "\r\r",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1f",
+    "\x85",
+    "\xa0",
+    "\u2028",
+    "\u3000",
+]
 PREFIXES += ["'\r", "'\t", "''\r", "\r'", " '=", "\r="]
 BODY = r"[A-Za-z0-9 ,.;'=+@()\r\n\t\"-]{0,20}[A-Za-z]"  # never ends in whitespace: the reader strips it
 TEXTS = st.tuples(st.sampled_from(PREFIXES), st.from_regex(BODY, fullmatch=True)).map("".join)

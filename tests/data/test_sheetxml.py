@@ -83,7 +83,7 @@ def test_the_fast_reader_reads_any_cells_as_openpyxl_does(tmp_path_factory, rows
 
 def test_cells_written_in_another_order_are_read_too():
     done = '<row r="1"><c t="inlineStr" r="B1"><is><t>x</t></is></c><c s="0" r="C1"><v>2</v></c></row>'
-    assert [(r, t) for r, _, t, _, _ in sheetxml._cells_of(done)] == [("B1", "inlineStr"), ("C1", "")]
+    assert [(c[0] + c[1], c[3]) for c in sheetxml._cells_of(done)] == [("B1", "inlineStr"), ("C1", "")]
 
 
 def test_a_sheet_written_otherwise_is_read_by_openpyxl(tmp_path):
