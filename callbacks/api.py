@@ -135,7 +135,7 @@ def dataset_csv() -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")  # noqa: SIM115 (body closes it)
     seen = source.scope()  # a reader of one authority gets that authority's figures
     for number, chunk in enumerate(iter_figures(source.source().engine)):
-        text = export_csv(visible_units(chunk, seen))
+        text = export_csv(visible_units(chunk, seen), exact=True)
         spool.write((text if number == 0 else text.split("\n", 1)[1]).encode("utf-8"))
     length = spool.tell()
     spool.seek(0)
