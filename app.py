@@ -77,7 +77,9 @@ def create_app(
     auth.install(server, auth_config, lambda: reading.engine, f"/{guard.CALLBACK_ROUTE}")  # sign-in first
     guard.install(app)
     write_api.register(server, url, auth_config.upload_max_bytes)
-    source.init_caches(server, cache_config)
+    source.init_caches(server, cache_config)  # Redis with CACHE_REDIS_URL (callbacks/shared.py)
+    if reading.shared and reading.redis_url:
+        auth.share_rate_limit(server, reading.redis_url, reading.prefix)
     callbacks.register(server)
 
     @server.after_request

@@ -48,7 +48,9 @@ def measure(body: str) -> dict:
 
 def figures_rows(rows: int) -> list[list[object]]:
     """Unique keys: 500 teams x 312 months (1998-2023) per KPI, then the next count KPI."""
-    kpis = ("REFERRALS", "CP_PLANS", "CONTACTS", "CIN_PLANS", "S47_ENQUIRIES")
+    kpis = ("REFERRALS", "CP_PLANS", "CONTACTS", "CIN_PLANS", "S47_ENQUIRIES", "ICPC_HELD", "LAC_COUNT")
+    if rows > len(kpis) * 156_000:
+        raise SystemExit(f"at most {len(kpis) * 156_000:,} rows (one per team, month and count KPI)")
     out: list[list[object]] = []
     for i in range(rows):
         month = (i // 500) % 312

@@ -8,7 +8,7 @@ from dash import Dash
 from dash import _callback as dash_callbacks
 from flask import Flask
 
-from callbacks import api, content, exceptions, pack, pages, quality, teams, writing  # noqa: F401
+from callbacks import api, content, exceptions, pack, pages, quality, region, teams, writing  # noqa: F401
 
 # Dash hands module-level callbacks to the first app that serves a request and none to any
 # other; keep them here so every app built by ``create_app`` (tests build several) gets them all.
@@ -34,3 +34,4 @@ def register(server: Flask) -> None:
     api.register(server)
     pack.register(server)
     server.add_url_rule("/api/teams.csv", "teams_csv", teams.teams_csv, methods=["GET"])
+    server.add_url_rule("/api/region.csv", "region_csv", region.region_csv, methods=["GET"])

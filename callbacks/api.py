@@ -22,6 +22,7 @@ from callbacks.view import query_params, resolve_view
 from data.export import export_csv
 from data.queries import iter_figures
 from metrics import views
+from metrics.access import visible_units
 from metrics.errors import UserError
 from metrics.orgtree import UnknownOrg, root
 from metrics.periods import month_index
@@ -55,6 +56,29 @@ def bad_request(reason: str) -> Response:
     return Response(line + "\n", status=400, mimetype="text/plain")
 
 
+ORG_PARAMS = ("org", "unit", "sort")
+
+
+def forbidden(code: str) -> Response:
+    """The one answer to a unit the reader may not see, whether or not it exists."""
+    return Response(f"you may not see figures for {code[:64]!r}\n", status=403, mimetype="text/plain")
+
+
+def refused_unit() -> Response | None:
+    """403 for a request naming a unit the reader may not see (checked before anything else,
+    so the answer never depends on whether the unit exists)."""
+    seen = source.scope()
+    if seen.everything:
+        return None
+    for name in ORG_PARAMS:
+        for value in request.args.getlist(name):
+            for code in value.split(","):
+                code = code.strip()
+                if code and code not in ("all", "stage") and not seen.sees_unit(code):
+                    return forbidden(code)
+    return None
+
+
 def estimated_rows(query: ReportQuery, units: int, series: pd.DataFrame, kpis: int) -> int:
     """An upper bound on the rows a query asks for: units x KPIs x periods in its months."""
     if series.empty:
@@ -67,14 +91,18 @@ def estimated_rows(query: ReportQuery, units: int, series: pd.DataFrame, kpis: i
 
 
 def figures_csv() -> Response:
+    if (refusal := refused_unit()) is not None:
+        return refusal
     try:
         query, orgs = parse_query(request.args.to_dict(flat=False), source.catalogue(), many_orgs=True)
         dataset, catalogue = source.dataset(), source.catalogue()
         if dataset.orgs.empty:
             return _csv(export_csv(select_report(pd.DataFrame(), catalogue, query)), "figures.csv")
-        units = list(orgs) or [root(dataset.orgs)]
-        known = set(dataset.orgs["code"])
+        units = list(orgs) or [dataset.home or root(dataset.orgs)]
+        known, seen = set(dataset.orgs["code"]), source.scope()
         for code in units:
+            if not seen.may_read(code, query.period, query.kpis):
+                return forbidden(code)
             if code not in known:
                 raise UnknownOrg(code)
         if len(units) > MAX_ORGS:
@@ -105,8 +133,9 @@ def dataset_csv() -> Response:
     if request.args:
         return bad_request("this download takes no parameters")
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")  # noqa: SIM115 (body closes it)
+    seen = source.scope()  # a reader of one authority gets that authority's figures
     for number, chunk in enumerate(iter_figures(source.source().engine)):
-        text = export_csv(chunk)
+        text = export_csv(visible_units(chunk, seen), exact=True)
         spool.write((text if number == 0 else text.split("\n", 1)[1]).encode("utf-8"))
     length = spool.tell()
     spool.seek(0)
@@ -130,6 +159,8 @@ View = dict[str, str | None]
 
 def card_csv(page: str, rows_of: Callable[[View], pd.DataFrame], extra: list[str]) -> Response:
     """A page's rows as CSV, from the same function that draws them: the screen = the download."""
+    if (refusal := refused_unit()) is not None:
+        return refusal
     try:
         params = query_params(request.query_string.decode("utf-8", "replace"))
         view = resolve_view(page, params, source.dataset(), source.catalogue(), source.series())

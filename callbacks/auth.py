@@ -144,7 +144,8 @@ def host_name(host: str) -> str:
 
 
 class RateLimit:
-    """At most ``limit`` events per key in a sliding minute (per process)."""
+    """At most ``limit`` events per key in a sliding minute (per process). With Redis
+    (``CACHE_REDIS_URL``) :func:`share_rate_limit` counts for every host instead."""
 
     def __init__(self, limit: int, window: float = 60.0) -> None:
         self.limit, self.window = limit, window
@@ -171,8 +172,20 @@ class Auth:
 
     config: AuthConfig
     read_engine: Any  # a callable returning the read-only engine
-    limiter: RateLimit
+    limiter: Any  # RateLimit, or shared.SharedRateLimit with Redis
     oidc: Any = None
+
+
+def share_rate_limit(server: Flask, redis_url: str, prefix: str) -> None:
+    """Count sign-in attempts in Redis, for every worker on every host (per process again while
+    Redis does not answer)."""
+    from callbacks import shared
+
+    auth = server.extensions[EXTENSION]
+    if isinstance(auth.limiter, RateLimit):
+        auth.limiter = shared.SharedRateLimit(
+            redis_url, prefix, auth.config.login_attempts_per_minute, auth.limiter
+        )
 
 
 def config() -> AuthConfig:

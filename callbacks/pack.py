@@ -14,6 +14,7 @@ from callbacks.content import DOMAIN_ERRORS, view_of
 from data.pack import write_pack
 from layouts import components, ids
 from layouts.pack import pack_content
+from metrics.orgtree import home_unit
 from metrics.pack import PackPeriodError, pack_period
 
 MIMETYPES = {
@@ -46,7 +47,9 @@ def pack_file(suffix: str) -> Response:
     public = request.args.get("public") == "on"
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"pack{suffix}"
-        write_pack(source.source().engine, period, out, public=public)
+        context = source.dataset()  # the reader's own authority (in a region: not the others')
+        home = home_unit(context.orgs, context.home) if not context.orgs.empty else None
+        write_pack(source.source().engine, period, out, public=public, org=home)
         body = out.read_bytes()
     name = f"committee-pack-{period.replace('/', '-').replace(' ', '-')}{'-public' if public else ''}{suffix}"
     return Response(

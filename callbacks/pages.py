@@ -27,6 +27,7 @@ from layouts.exceptions import exceptions_page
 from layouts.glossary import glossary_page
 from layouts.pack import pack_choices, pack_page
 from layouts.quality import quality_page
+from layouts.region import region_page
 from layouts.scorecard import scorecard_page
 from layouts.shell import APP_TITLE, STATIC_PATHS, TITLES, notice_banner
 from layouts.teams import sort_options, teams_page
@@ -77,6 +78,8 @@ def render_page(pathname: str | None, search: str | None):
         return compare_page(targeted, org_options(dataset.orgs, with_children_only=True), months, view)
     if path == "/pack":
         return pack_page(pack_choices(months), view)
+    if path == "/region":
+        return region_page(kpis, months, view)
     if path == "/teams":
         names = dict(org_options(dataset.orgs))
         units = [*children(dataset.orgs, str(view["org"]), str(view["month"])), str(view["org"])]

@@ -7,7 +7,7 @@ from dash import Input, Output, State, callback
 from flask import Response, request
 
 from callbacks import source
-from callbacks.api import _csv, bad_request
+from callbacks.api import _csv, bad_request, refused_unit
 from callbacks.content import DOMAIN_ERRORS, org_name, view_of
 from callbacks.view import ViewError, query_params, resolve_view
 from data.export import export_csv
@@ -75,6 +75,8 @@ def sort_choices(org: str | None, month: str | None) -> list[dict[str, str]]:
 
 def teams_csv() -> Response:
     """``GET /api/teams.csv?org=&month=&period=&sort=``: exactly the grid, one row per indicator x unit."""
+    if (refusal := refused_unit()) is not None:
+        return refusal
     try:
         params = query_params(request.query_string.decode())
         view = resolve_view("/teams", params, source.dataset(), source.catalogue(), source.series())

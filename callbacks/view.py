@@ -12,7 +12,7 @@ import pandas as pd
 
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
-from metrics.orgtree import root
+from metrics.orgtree import home_unit
 from metrics.pack import PERIOD as PACK_PERIOD
 from metrics.periods import PERIOD_KINDS, add_months, fy_quarter
 from metrics.quality import CHECKS, SEVERITIES
@@ -29,6 +29,7 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "/quality": ("severity", "kind", "unit"),
     "/data": (),
     "/pack": ("quarter", "public"),
+    "/region": ("kpi", "month"),
     "/glossary": (),
     "/accessibility": (),
 }
@@ -80,12 +81,12 @@ def resolve_view(
     latest = latest_month(series) or ""
     codes = set(dataset.orgs["code"]) if not dataset.orgs.empty else set()
     if "kpi" in view:
-        view["kpi"] = view["kpi"] or _default_kpi(series, dataset.orgs, catalogue, page)
+        view["kpi"] = view["kpi"] or _default_kpi(series, dataset, catalogue, page)
         if view["kpi"] not in catalogue:
             raise ViewError(f"there is no indicator with the code {view['kpi']!r}")
     if "org" in view:
         default = busiest_parent(series, dataset.orgs, view["kpi"] or "") if page == "/compare" else None
-        view["org"] = view["org"] or default or (root(dataset.orgs) if codes else None)
+        view["org"] = view["org"] or default or (home_unit(dataset.orgs, dataset.home) if codes else None)
         if view["org"] and view["org"] not in codes:
             raise ViewError(f"there is no unit with the code {view['org']!r}")
     if "period" in view:
@@ -137,11 +138,11 @@ def _month(raw: str | None, name: str) -> str | None:
     return month
 
 
-def _default_kpi(series: pd.DataFrame, orgs: pd.DataFrame, catalogue: Catalogue, page: str) -> str:
+def _default_kpi(series: pd.DataFrame, dataset: Dataset, catalogue: Catalogue, page: str) -> str:
     """The first KPI with figures (on the comparison page: with a target and loaded for teams)."""
     own = series[series["own"].astype(bool)] if not series.empty else series
     if page == "/compare" and not own.empty:
-        below_root = own[own["org"] != root(orgs)]
+        below_root = own[own["org"] != home_unit(dataset.orgs, dataset.home)]
         units = below_root.groupby("kpi")["org"].nunique()
         targeted = [k.code for k in catalogue if k.polarity != "none" and k.code in units.index]
         if targeted:

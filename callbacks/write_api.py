@@ -19,7 +19,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from callbacks import auth, source
+from callbacks import auth, shared, source
 from data import writes
 from data.actions import actions_csv
 from data.engine import make_engine
@@ -32,6 +32,7 @@ WRITER = "dashboard_writer"
 OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
+UPLOAD_KEPT_SECONDS = 24 * 3600  # with Redis: how long an upload waits for confirmation
 
 
 class Writer:
@@ -168,12 +169,74 @@ def upload_folder() -> Path:
     return folder
 
 
+def _shared_uploads() -> tuple[Any, str, shared.Breaker] | None:
+    """With Redis (``CACHE_REDIS_URL``): its client, this database's key prefix and the breaker.
+    Uploads waiting for confirmation are kept there too, so any host can confirm them."""
+    here = source.source()
+    if not (here.shared and here.redis_url):
+        return None
+    return shared.client(here.redis_url), f"{here.prefix}upload:", shared.breaker(here.redis_url)
+
+
+def _share_upload(upload_id: str, meta: dict[str, Any], path: Path | None = None) -> None:
+    """Record the upload (and its file) in Redis for the other hosts; without Redis, or while it
+    does not answer, the upload can be confirmed on this host only."""
+    store = _shared_uploads()
+    if store is None:
+        return
+    client, prefix, breaker = store
+    fields: dict[str, Any] = {"meta": json.dumps(meta)}
+    if path is not None:
+        fields["data"] = path.read_bytes()
+
+    def put() -> None:
+        pipe = client.pipeline(transaction=True)
+        pipe.hset(prefix + upload_id, mapping=fields)
+        pipe.expire(prefix + upload_id, UPLOAD_KEPT_SECONDS)
+        pipe.execute()
+
+    breaker.call(None, put)
+
+
+def _shared_upload(upload_id: str, folder: Path) -> dict[str, Any] | None:
+    """The upload's record from Redis (None without Redis or if no host has it); its file is
+    written into ``folder`` when this host does not have it yet."""
+    store = _shared_uploads()
+    if store is None:
+        return None
+    client, prefix, breaker = store
+    found = breaker.call({}, client.hgetall, prefix + upload_id)
+    if not found or b"meta" not in found:
+        return None
+    meta: dict[str, Any] = json.loads(found[b"meta"])
+    path = folder / secure_filename(str(meta["file"]))
+    if not path.exists() and b"data" in found:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path.write_bytes(found[b"data"])
+        (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
+    return meta
+
+
+def _claim_upload(upload_id: str, claim: bool = True) -> bool:
+    """With Redis, only one host loads an upload: False if another has claimed it."""
+    store = _shared_uploads()
+    if store is None:
+        return True
+    client, prefix, breaker = store
+    name = f"{prefix}{upload_id}:loading"
+    if not claim:
+        breaker.call(None, client.delete, name)
+        return True
+    return bool(breaker.call(True, client.set, name, b"1", nx=True, ex=UPLOAD_KEPT_SECONDS))
+
+
 def _officer() -> str | Response:
     email = _signed_in_email()
     if isinstance(email, Response):
         return email
     try:
         require(auth.current_user(), UPLOAD)
+        writes.require_officer(writer(), email)  # again where writes go: a read replica may lag
     except Forbidden as exc:
         return _error(403, str(exc))
     return email
@@ -200,12 +263,20 @@ def post_upload() -> Response:
     path = folder / name
     sent.save(path)
     try:
-        summaries = load_files(writer(), [path], dry_run=True, user=email, catalogue=source.catalogue())
+        summaries = load_files(
+            writer(),
+            [path],
+            dry_run=True,
+            user=email,
+            catalogue=source.catalogue(),
+            writer=auth.current_user(),
+        )
         problems: list[dict[str, Any]] = []
     except InvalidInput as exc:
         summaries, problems = [], _problems(exc)
     meta = {"owner": email, "file": name, "problems": len(problems), "confirmed": False}
     (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
+    _share_upload(upload_id, meta, None if problems else path)
     return _json(
         200,
         {
@@ -223,11 +294,15 @@ def confirm_upload(upload_id: str) -> Response:
     email = _officer()
     if isinstance(email, Response):
         return email
+    if not UPLOAD_ID.match(upload_id):
+        return _error(404, "no such upload")
     folder = upload_folder() / upload_id
     meta_path = folder / "upload.json"
-    if not UPLOAD_ID.match(upload_id) or not meta_path.exists():
-        return _error(404, "no such upload")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = _shared_upload(upload_id, folder)  # with Redis: uploaded through any host
+    if meta is None:
+        if not meta_path.exists():
+            return _error(404, "no such upload")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["owner"] != email:
         return _error(403, "only the officer who uploaded a file may confirm it")
     if meta["confirmed"]:
@@ -235,14 +310,28 @@ def confirm_upload(upload_id: str) -> Response:
     if meta["problems"]:
         return _error(409, "this file has problems: correct them and upload it again")
     path = folder / meta["file"]
+    if not path.exists():
+        return _error(404, "no such upload")
+    if not _claim_upload(upload_id):
+        return _error(409, "this upload has already been loaded")
     try:
         summaries = load_files(
-            writer(), [path], user=email, address=auth.client_address(), catalogue=source.catalogue()
+            writer(),
+            [path],
+            user=email,
+            address=auth.client_address(),
+            catalogue=source.catalogue(),
+            writer=auth.current_user(),
         )
     except InvalidInput as exc:
+        _claim_upload(upload_id, claim=False)
         return _error(422, "the file no longer validates: nothing was written", _problems(exc))
+    except BaseException:  # nothing was written: it may be confirmed again
+        _claim_upload(upload_id, claim=False)
+        raise
     meta["confirmed"] = True
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    _share_upload(upload_id, meta)
     return _json(
         200,
         {

@@ -27,8 +27,10 @@ from data.findings import read_findings
 from data.load import _user, load_files
 from data.problems import InvalidInput
 from data.queries import read_actions, read_dataset, read_loads
+from data.region_store import read_shares
 from data.report_store import read_report
 from data.settings import DEMO_LABEL_KEY, get_setting
+from data.shares import change_shares
 from data.users import add_user, list_users, remove_user
 from metrics.access import ROLES
 from metrics.catalogue import load_catalogue
@@ -88,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--la", metavar="CODE", help="new (E06000019) or old (884) LA code")
     config.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    share = commands.add_parser(
+        "share",
+        help="share an authority's monthly figures with its group (nothing is shared by default)",
+        description="publish (or, with --stop, withdraw) an authority's monthly figures of some KPIs "
+        "to the other authorities of its group; --list shows what is shared",
+    )
+    share.add_argument("--org", metavar="CODE", help="the authority")
+    chosen = share.add_mutually_exclusive_group()
+    chosen.add_argument("--kpi", nargs="+", metavar="CODE", help="KPI codes")
+    chosen.add_argument("--all", action="store_true", help="every KPI in the catalogue")
+    chosen.add_argument("--list", action="store_true", help="show what each authority shares")
+    share.add_argument("--stop", action="store_true", help="stop sharing these KPIs")
+    share.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     rebuild = commands.add_parser(
         "rebuild",
         help="recompute the stored report from the figures (after a catalogue or rule change)",
@@ -105,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--period", required=True, help='a quarter ("2026/27 Q2") or a year ("2026/27")')
     pack.add_argument("--public", action="store_true", help="suppress small numbers (for publication)")
     pack.add_argument("--out", type=Path, required=True, help="pack.pdf or pack.xlsx")
+    pack.add_argument("--org", metavar="CODE", help="the authority (in a database of several)")
     pack.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
@@ -292,6 +308,31 @@ def cmd_rebuild(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_share(args: argparse.Namespace, url: str) -> int:
+    from data.migrate import ensure_schema
+
+    if args.list:
+        shares = read_shares(make_engine(url, read_only=True))
+        if args.org:
+            shares = shares[shares["org"] == args.org]
+        for org, kpis in shares.groupby("org")["kpi"]:
+            print(f"{org}: {' '.join(kpis)}")
+        if shares.empty:
+            print("nothing is shared")
+        return EXIT_OK
+    if not args.org or not (args.kpi or args.all):
+        raise UsageError("name the authority with --org and the KPIs with --kpi CODE ... or --all")
+    catalogue = load_catalogue()
+    with make_engine(url).begin() as conn:
+        ensure_schema(conn, catalogue)
+        changed = change_shares(
+            conn, args.org, None if args.all else args.kpi, catalogue, share=not args.stop, who=_user()
+        )
+    verb = "no longer shares" if args.stop else "shares"
+    print(f"{args.org} {verb} {', '.join(changed)}" if changed else f"{args.org}: nothing changed")
+    return EXIT_OK
+
+
 def _sqlite_exists(url: str) -> bool:
     path = sqlite_path(url)
     return path is None or path.exists()
@@ -387,7 +428,7 @@ def cmd_pack(args: argparse.Namespace, url: str) -> int:
     except PackPeriodError as exc:
         raise UsageError(str(exc)) from exc
     engine = make_engine(url, read_only=True)
-    pack = write_pack(engine, args.period, args.out, public=args.public)
+    pack = write_pack(engine, args.period, args.out, public=args.public, org=args.org)
     if pack.rows.empty:
         print(f"python -m data pack: no figures for {args.period}", file=sys.stderr)
         return EXIT_INVALID
@@ -410,4 +451,5 @@ COMMANDS = {
     "demo": cmd_demo,
     "backup": cmd_backup,
     "config": cmd_config,
+    "share": cmd_share,
 }

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from data import authority, ees
 from data.problems import WHOLE_FILE, InvalidInput, Problem
-from data.readers import RawTable, iter_tables, read_table
+from data.readers import RawTable, read_header, read_table
 from data.revisions import LoadSummary, Progress, start_load, write_rows
 from data.settings import set_setting
 from metrics.catalogue import Catalogue
@@ -40,14 +40,7 @@ NEIGHBOURS_KIND = "neighbours"
 def _header(path: Path) -> list[str]:
     """The file's header as the reader reads it, without reading the rows ([] when the file
     cannot be read: the loader reports why when it reads the file itself)."""
-    try:
-        tables = iter_tables(path, chunk_rows=1)
-        try:
-            return next(tables).header
-        finally:
-            tables.close()
-    except InvalidInput:
-        return []
+    return read_header(path)
 
 
 def recognises(table: RawTable) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 
 from data import actions, audit, chunked, ees_load, report_store, schema
@@ -23,10 +24,12 @@ from data.findings import check_and_record
 from data.migrate import ensure_schema
 from data.problems import InvalidInput, Problem
 from data.queries import read_orgs
-from data.readers import read_table
+from data.readers import RawTable, read_table
 from data.revisions import LoadSummary, Progress, write_rows
 from data.validate import VALIDATORS, Context, check_columns, detect_kind
+from metrics.access import User
 from metrics.catalogue import Catalogue, load_catalogue
+from metrics.orgtree import authority_map, descendants
 
 PG_LOAD_LOCK = 7_340_021
 
@@ -46,12 +49,15 @@ def load_files(
     progress: Progress | None = None,
     case_options: Options | None = None,
     address: str = audit.COMMAND_LINE,
+    writer: User | None = None,
 ) -> list[LoadSummary]:
     """Validate and load files in one transaction; raise InvalidInput (nothing written) on any problem.
 
     Case files (SSDA903 tables, Annex A workbooks, data books, team aliases) are derived after
     the other files, so org units loaded by the same command label their figures. Each file that
-    changed something is recorded in the audit log (``address``: where from)."""
+    changed something is recorded in the audit log (``address``: where from). ``writer``: the
+    signed-in user of a web upload, whose unit limits the units a file may name (None: the
+    command line, which may load for every authority)."""
     catalogue = catalogue or load_catalogue()
     user = user or _user()
     summaries: list[LoadSummary] = []
@@ -79,6 +85,7 @@ def load_files(
                             month=month or this_month(),
                             progress=progress,
                             ees_batch=batch,
+                            writer=writer,
                         )
                     )
                 except InvalidInput as exc:
@@ -132,12 +139,13 @@ def finish_load(
         if not report_store.is_current(conn, catalogue):
             report_store.rebuild(conn, catalogue)
         return summaries
+    touched = report_store.touched(conn, load_ids, catalogue)
     if report_store.is_current(conn, catalogue):
-        report_store.rebuild(conn, catalogue, report_store.touched_kpis(conn, load_ids, catalogue))
+        report_store.rebuild(conn, catalogue, touched.kpis, touched.authorities)
     else:
         report_store.rebuild(conn, catalogue)
     last = max(load_ids)
-    note = check_and_record(conn, last, catalogue, today_month=month).note
+    note = check_and_record(conn, last, catalogue, today_month=month, authorities=touched.authorities).note
     if not note:
         return summaries
     loads = schema.loads
@@ -155,6 +163,7 @@ def load_file(
     month: str,
     progress: Progress | None = None,
     ees_batch: ees_load.EesBatch | None = None,
+    writer: User | None = None,
 ) -> LoadSummary:
     """Validate one file against the database as it stands in this transaction, then write it.
 
@@ -176,11 +185,43 @@ def load_file(
         raise InvalidInput(column_problems)
     context = Context(catalogue, read_orgs(conn), month)
     clean, problems = VALIDATORS[kind.name](table, context)
+    if not problems and writer is not None:
+        problems = unit_problems(clean, table, kind.name, writer, context.orgs)
     if problems:
         raise InvalidInput(problems)
     if kind.name == "actions":
         return actions.write_loaded(conn, clean, table, path, user=user)
     return write_rows(conn, kind.name, clean, table, path, user=user, progress=progress)
+
+
+def unit_problems(
+    clean: pd.DataFrame, table: RawTable, kind: str, writer: User, stored: pd.DataFrame
+) -> list[Problem]:
+    """A writer of one unit may load rows only for that unit and the units below it: a file
+    naming units of two authorities is refused unless the writer may write both."""
+    column = "code" if kind == "orgs" else "org"
+    if not writer.org or writer.at_least("admin") or column not in clean:
+        return []
+    tree = stored
+    if kind == "orgs":
+        tree = pd.concat([stored, clean.rename(columns={"valid_from": "from"})], ignore_index=True)
+    allowed = descendants(tree, writer.org) if writer.org in set(tree["code"]) else set()
+    head_of = authority_map(tree)
+    mine = f"you may load only for {writer.org} and the units below it"
+    problems = []
+    row_of = table.rows.to_dict()
+    for index, unit in clean[column].items():
+        if unit in allowed:
+            continue
+        head = head_of.get(str(unit), "")
+        where = f" (in {head})" if head and head != unit else ""
+        text = (
+            f"{mine}, not {unit}{where}"
+            if unit
+            else f"a row for every unit applies to every authority: {mine}"
+        )
+        problems.append(table.problem(int(row_of[index]), column, text))
+    return problems
 
 
 def _user() -> str:

@@ -70,15 +70,24 @@ class Pack:
         return self.rows[self.rows["kpi"] == code].reset_index(drop=True)
 
 
-def build_pack(source: Source, label: str, public: bool = False, catalogue: Catalogue | None = None) -> Pack:
-    """The pack for a quarter ("2026/27 Q2") or a financial year ("2026/27") of the authority."""
+def build_pack(
+    source: Source,
+    label: str,
+    public: bool = False,
+    catalogue: Catalogue | None = None,
+    org: str | None = None,
+) -> Pack:
+    """The pack for a quarter ("2026/27 Q2") or a financial year ("2026/27") of the authority
+    (``org``: which one, in a database of several)."""
     catalogue = catalogue or load_catalogue()
     kind, start, end = pack_period(label)
     headline = list(catalogue.committee)
     codes = tuple(k.code for k in headline)
     first = add_months(start, -(HISTORY_PERIODS[kind] - 1) * (3 if kind == "quarter" else 12))
-    rows = read_report(source, ReportQuery(kpis=codes, start=first, end=end, period=kind), catalogue)
-    monthly = read_report(source, ReportQuery(kpis=codes, start=end, end=end, period="month"), catalogue)
+    rows = read_report(source, ReportQuery(kpis=codes, org=org, start=first, end=end, period=kind), catalogue)
+    monthly = read_report(
+        source, ReportQuery(kpis=codes, org=org, start=end, end=end, period="month"), catalogue
+    )
     rows = rows.drop(columns=["variation"]).merge(monthly[["kpi", "variation"]], on="kpi", how="left")
     rows = with_versus(rows, {k.code: k.polarity for k in catalogue})
     rows = (
@@ -249,9 +258,9 @@ def _append(sheet, kpi: Kpi, cells: list) -> None:
             cell.number_format = fmt
 
 
-def write_pack(source: Source, label: str, out: Path, public: bool = False) -> Pack:
+def write_pack(source: Source, label: str, out: Path, public: bool = False, org: str | None = None) -> Pack:
     """Build the pack and write it as ``out``'s suffix says (.pdf or .xlsx)."""
-    pack = build_pack(source, label, public)
+    pack = build_pack(source, label, public, org=org)
     if out.suffix.lower() == ".pdf":
         write_pdf(pack, out)
     else:

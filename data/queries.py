@@ -7,6 +7,7 @@ history is asked for.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import pandas as pd
 import sqlalchemy as sa
@@ -36,13 +37,17 @@ def read_orgs(source: Source) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(frame.columns, str)) if not frame.empty else frame
 
 
-def read_figures(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:
-    """Current figures (all units, all months), optionally for some KPIs only."""
+def read_figures(
+    source: Source, kpis: Iterable[str] | None = None, units: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Current figures (all months), optionally for some KPIs or units only."""
     t = schema.figures
     query = sa.select(t.c.kpi, t.c.org, t.c.period, t.c.numerator, t.c.denominator, t.c.value, t.c.commentary)
     query = query.where(t.c.is_current == sa.true())
     if kpis is not None:
         query = query.where(t.c.kpi.in_(list(kpis)))
+    if units is not None:
+        query = query.where(t.c.org.in_(list(units)))
     frame = _frame(source, query)
     return frame.astype({"numerator": float, "denominator": float, "value": float})
 
@@ -136,7 +141,12 @@ def read_revisions(source: Source, kpis: Iterable[str] | None = None) -> pd.Data
 
 
 def read_dataset(
-    source: Source, kpis: Iterable[str] | None = None, *, figures: bool = True, revisions: bool = True
+    source: Source,
+    kpis: Iterable[str] | None = None,
+    *,
+    figures: bool = True,
+    revisions: bool = True,
+    units: Iterable[str] | None = None,
 ) -> Dataset:
     """Everything a report needs, read in one transaction so the numbers are consistent.
 
@@ -144,19 +154,22 @@ def read_dataset(
     ``revisions``: every revision of a figure, which the data-quality checks need."""
     if isinstance(source, sa.Engine):
         with source.connect() as conn:
-            return read_dataset(conn, kpis, figures=figures, revisions=revisions)
+            return read_dataset(conn, kpis, figures=figures, revisions=revisions, units=units)
     if not sa.inspect(source).has_table("settings"):
         return Dataset()
-    return Dataset(
-        **({"figures": read_figures(source, kpis)} if figures else {}),
+    found = Dataset(
         orgs=read_orgs(source),
         targets=read_targets(source),
         benchmarks=read_benchmarks(source, kpis),
         process_changes=read_process_changes(source),
         notice=get_setting(source, DEMO_LABEL_KEY),
-        **({"revisions": read_revisions(source, kpis)} if revisions else {}),
         commentary=read_commentary(source),
     )
+    if figures:
+        found = replace(found, figures=read_figures(source, kpis, units))
+    if revisions:
+        found = replace(found, revisions=read_revisions(source, kpis))
+    return found
 
 
 def read_loads(source: Source) -> pd.DataFrame:

@@ -126,6 +126,51 @@ def iter_tables(
     yield from _read_text(path, source, head, chunk_rows)
 
 
+def read_header(path: Path) -> list[str]:
+    """The header as :func:`read_table` reads it (the named columns of row 1), reading no more
+    of the file than it takes: a workbook's first row, a CSV's first line. [] where the file
+    cannot be read (reading it whole says why)."""
+    try:
+        head = _sniff(path, str(path))
+        if not head.workbook:
+            tables = _read_text(path, str(path), head, 1)
+            try:
+                return next(tables).header
+            finally:
+                tables.close()
+        with path.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = _book_reader(handle)
+            reader.read()
+            try:
+                sheets = [s for s in reader.sheets if not s[3]]
+                grid = _first_row(reader.wb, reader, sheets[0][2])
+            finally:
+                reader.wb.close()
+    except InvalidInput:
+        return []
+    except Exception:  # a damaged workbook: reading it whole says why
+        return []
+    if not grid.rows or grid.rows[0] != 1:
+        return []
+    cells = {c: texts[0] for c, (positions, texts) in grid.columns.items() if positions[0] == 0}
+    header = [_CONTROL_CHARACTERS.sub(" ", cells[c]) for c in sorted(cells)]
+    return [h for h in header if h.strip()]
+
+
+def sheet_names(path: Path) -> list[str]:
+    """A workbook's sheet names, chart sheets included ([] when it is not a workbook that opens)."""
+    try:
+        with path.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = _book_reader(handle)
+            reader.read()
+            reader.wb.close()
+            return [s[0] for s in reader.sheets]
+    except Exception:  # not a workbook, or a damaged one: the ordinary reader says which
+        return []
+
+
 # --- what kind of file ---------------------------------------------------------------------------
 
 
@@ -274,7 +319,9 @@ def _check_inflation(path: Path, source: str, members: int, inflated: int) -> No
 # --- CSV text ------------------------------------------------------------------------------------
 
 
-def _read_text(path: Path, source: str, head: _Head, chunk_rows: int | None) -> Iterator[RawTable]:
+def _read_text(
+    path: Path, source: str, head: _Head, chunk_rows: int | None
+) -> Generator[RawTable, None, None]:
     first = _first_line(path, head)
     skiprows = 0
     notes = list(head.notes)
@@ -611,9 +658,11 @@ def _letters(index: int) -> str:
 
 
 def _read_workbook(path: Path, source: str) -> tuple[list[str], pd.DataFrame, np.ndarray, list[str]]:
-    """The first worksheet's header, body (text cells), row numbers and notes."""
-    import openpyxl
+    """The first worksheet's header, body (text cells), row numbers and notes.
 
+    The workbook's parts (sheet names, styles) are read by openpyxl; the sheet itself and the
+    shared strings by :mod:`data.sheetxml`, streamed, or, for a sheet written in a way that
+    module does not read, by openpyxl's own streaming parser (the same cells, slower)."""
     damaged = (
         "the workbook is damaged and cannot be read ({}): open it in Excel, save it again, and "
         "load the new file"
@@ -622,11 +671,13 @@ def _read_workbook(path: Path, source: str) -> tuple[list[str], pd.DataFrame, np
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+                reader = _book_reader(handle)
+                reader.read()
         except Exception as exc:  # a damaged workbook makes the parser fail in many ways
             raise _whole(source, damaged.format(type(exc).__name__)) from None
+        book = reader.wb
         try:
-            return _read_first_sheet(book, source)
+            return _read_first_sheet(book, reader, source)
         except InvalidInput:
             raise
         except Exception as exc:
@@ -635,55 +686,86 @@ def _read_workbook(path: Path, source: str) -> tuple[list[str], pd.DataFrame, np
             book.close()
 
 
-def _read_first_sheet(book: Any, source: str) -> tuple[list[str], pd.DataFrame, np.ndarray, list[str]]:
+def _book_reader(handle: Any) -> Any:
+    """openpyxl's workbook reader, taking only what the first sheet needs: the sheets' names,
+    states and parts (openpyxl's read-only sheets would parse a sheet without a ``<dimension>``
+    in full just to size it) and where the shared strings are (read when a cell needs them)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class Reader(ExcelReader):
+        sheets: list[tuple[str, str, str, bool]]  # name, state, part, is a chart sheet
+        strings_part: str | None = None
+
+        def read_strings(self) -> None:
+            found = self.package.find(SHARED_STRINGS)
+            self.strings_part = found.PartName[1:] if found is not None else None
+            self.shared_strings: list[str] = []
+
+        def read_worksheets(self) -> None:
+            self.sheets = []
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files:
+                    self.sheets.append((sheet.name, sheet.state, rel.target, "chartsheet" in rel.Type))
+
+    return Reader(handle, read_only=True, keep_vba=False, data_only=True, keep_links=False)
+
+
+def _read_first_sheet(
+    book: Any, reader: Any, source: str
+) -> tuple[list[str], pd.DataFrame, np.ndarray, list[str]]:
     from openpyxl.utils.cell import range_boundaries
 
-    sheets = book.worksheets
+    from data import sheetxml
+
+    sheets = [s for s in reader.sheets if not s[3]]
     if not sheets:
         raise _whole(source, "the workbook has no worksheet: expected the figures on the first sheet")
-    sheet = sheets[0]
+    title, state, part, _ = sheets[0]
     notes = []
-    if len(book.sheetnames) > 1:
-        others = ", ".join(repr(n) for n in book.sheetnames if n != sheet.title)
-        hidden = " (a hidden sheet)" if sheet.sheet_state != "visible" else ""
-        notes.append(f"read the first sheet, {sheet.title!r}{hidden}; not read: {others}")
+    if len(reader.sheets) > 1:
+        others = ", ".join(repr(s[0]) for s in reader.sheets if s[0] != title)
+        hidden = " (a hidden sheet)" if state != "visible" else ""
+        notes.append(f"read the first sheet, {title!r}{hidden}; not read: {others}")
     percent_styles = _percent_styles(book)
-    parser = _sheet_parser(book, sheet)
-    cells: dict[int, dict[int, str]] = {}
-    kinds: set[str] = set()
-    seen: dict[str, str] = {}  # one copy of each repeated text (codes, months): memory near the file's
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _, row in parser.parse():
-            for cell in row:
-                text, kind = _cell_text(cell, percent_styles)
-                if text:
-                    text = seen.setdefault(text, text) if len(text) < 64 else text
-                    cells.setdefault(cell["row"], {})[cell["column"]] = text
-                    kinds.add(kind)
-    if not cells:
+    strings: list[list[str]] = []
+
+    def shared() -> list[str]:
+        if not strings:
+            strings.append(_shared_strings(book._archive, reader.strings_part))
+        return strings[0]
+
+    try:
+        grid = _fast_grid(book, part, shared, percent_styles)
+    except sheetxml.Damaged as exc:
+        damaged = "the workbook is damaged and cannot be read ({}): open it in Excel, save it again, and "
+        damaged += "load the new file"
+        raise _whole(source, damaged.format(exc)) from None
+    except sheetxml.Unusual:
+        grid = _openpyxl_grid(book, part, shared(), percent_styles)
+    if not grid.rows:
         raise _whole(source, "the first sheet is empty: expected a header row")
-    header_cells = cells.pop(1, {})
-    if not header_cells:
+    if grid.rows[0] != 1:
         raise _whole(source, "row 1 is empty: the column names must be in row 1")
-    width = max(max(r) for r in [header_cells, *cells.values()])
+    width = max(grid.columns)
+    header_cells = {c: texts[0] for c, (positions, texts) in grid.columns.items() if positions[0] == 0}
     header = [_CONTROL_CHARACTERS.sub(" ", header_cells.get(c, "")) for c in range(1, width + 1)]
     names = [h.strip().lower() or "(blank)" for h in header]
     problems = []
-    for merged in getattr(parser.merged_cells, "mergeCell", None) or []:
-        min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
-        top_left = header_cells if min_row == 1 else cells.get(min_row, {})
-        if (min_col, min_row) != (max_col, max_row) and top_left.get(min_col):
+    at = {row: i for i, row in enumerate(grid.rows)} if grid.merged else {}
+    for ref in grid.merged:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        if (min_col, min_row) != (max_col, max_row) and _grid_cell(grid, at.get(min_row), min_col):
             problems.append(
                 Problem(
                     source,
                     min_row,
                     names[min_col - 1] if min_col <= width else WHOLE_FILE,
-                    f"cells {merged.ref} are merged: unmerge them and fill in each cell",
+                    f"cells {ref} are merged: unmerge them and fill in each cell",
                 )
             )
     saved = 0
-    for row_number, column, has_result in parser.formulas:
+    for row_number, column, has_result in grid.formulas:
         if has_result:
             saved += 1
         elif column <= width:
@@ -700,14 +782,107 @@ def _read_first_sheet(book: Any, source: str) -> tuple[list[str], pd.DataFrame, 
         raise InvalidInput(problems)
     if saved:
         notes.append(f"{saved} cell(s) hold formulas: read as the results saved in the workbook")
-    if "date" in kinds:
+    if "date" in grid.kinds:
         notes.append("Excel date cells were read as dates (a month column takes each date's month)")
-    if "percent" in kinds:
+    if "percent" in grid.kinds:
         notes.append("cells formatted as percentages were read as the percentages shown (0.8 as 80%)")
-    numbers = sorted(cells)
-    body = [[cells[r].get(c, "") for c in range(1, width + 1)] for r in numbers]
-    frame = pd.DataFrame(body or None, columns=range(width), dtype=str)
-    return header, frame.astype(str), np.array(numbers, dtype=np.int64), notes
+    count = len(grid.rows) - 1
+    body: dict[int, np.ndarray] = {}
+    for column in range(1, width + 1):
+        cells = np.full(count, "", dtype=object)
+        if column in grid.columns:
+            positions, texts = grid.columns[column]
+            index = np.frombuffer(positions, dtype=np.int64)
+            if len(index) and index[0] == 0:
+                index, texts = index[1:], texts[1:]
+            cells[index - 1] = texts
+        body[column - 1] = cells
+    frame = (
+        pd.DataFrame(body, columns=range(width), dtype=str)
+        if count
+        else pd.DataFrame(columns=range(width), dtype=str)
+    )
+    return header, frame, np.frombuffer(grid.rows, dtype=np.int64)[1:].copy(), notes
+
+
+def _grid_cell(grid: Any, position: int | None, column: int) -> str:
+    if position is None or column not in grid.columns:
+        return ""
+    positions, texts = grid.columns[column]
+    found = np.searchsorted(np.frombuffer(positions, dtype=np.int64), position)
+    return texts[found] if found < len(positions) and positions[found] == position else ""
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+    from data import sheetxml
+
+    if part is None:
+        return []
+    try:
+        return sheetxml.shared_strings(archive, part)
+    except sheetxml.Unusual:
+        from openpyxl.reader.strings import read_string_table
+
+        with archive.open(part) as handle:
+            return list(read_string_table(handle))
+
+
+def _fast_grid(book: Any, part: str, shared: Any, percent_styles: set[int], first_row: bool = False) -> Any:
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    from data import sheetxml
+
+    styles = sheetxml.Styles(
+        percent=frozenset(str(i) for i in percent_styles),
+        dates=frozenset(str(i) for i in book._date_formats),
+        durations=frozenset(str(i) for i in book._timedelta_formats),
+        epoch=book.epoch,
+    )
+    return sheetxml.read_sheet(
+        book._archive, part, shared, styles, _number_text, from_excel, from_ISO8601, first_row=first_row
+    )
+
+
+def _first_row(book: Any, reader: Any, part: str) -> Any:
+    from data import sheetxml
+
+    def shared() -> list[str]:
+        return _shared_strings(book._archive, reader.strings_part)
+
+    try:
+        return _fast_grid(book, part, shared, _percent_styles(book), first_row=True)
+    except sheetxml.Unusual:
+        return _openpyxl_grid(book, part, shared(), _percent_styles(book))
+
+
+def _openpyxl_grid(book: Any, part: str, strings: list[str], percent_styles: set[int]) -> Any:
+    """The sheet read by openpyxl's streaming parser (for XML the fast path does not read)."""
+    from data import sheetxml
+
+    parser = _sheet_parser(book, _Part(part, strings))
+    cells: dict[int, dict[int, tuple[str, str]]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _, row in parser.parse():
+            for cell in row:
+                text, kind = _cell_text(cell, percent_styles)
+                if text:
+                    cells.setdefault(cell["row"], {})[cell["column"]] = (text, kind)
+    grid = sheetxml.Grid()
+    for number in sorted(cells):
+        for column, (text, kind) in sorted(cells[number].items()):
+            grid.add(number, column, text, kind)
+    grid.formulas = parser.formulas
+    grid.merged = [m.ref for m in getattr(parser.merged_cells, "mergeCell", None) or []]
+    return grid
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What :func:`_sheet_parser` needs of a sheet."""
+
+    _worksheet_path: str
+    _shared_strings: list[str]
 
 
 def _sheet_parser(book: Any, sheet: Any) -> Any:

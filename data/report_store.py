@@ -11,16 +11,18 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
-from data import schema
-from data.queries import Source, _frame, read_dataset, read_orgs
+from data import region_store, schema
+from data.queries import Source, _frame, read_benchmarks, read_dataset, read_figures, read_orgs
 from data.revisions import bulk_insert
 from data.settings import get_setting, set_setting
 from metrics import catalogue as catalogue_module
+from metrics import orgtree
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.orgtree import UnknownOrg, root
 from metrics.periods import period_start
@@ -31,6 +33,7 @@ from metrics.report import (
     ReportError,
     ReportQuery,
     build_report,
+    for_authority,
     org_names,
     select_report,
     series_summary,
@@ -55,8 +58,15 @@ def is_current(conn: sa.Connection, catalogue: Catalogue) -> bool:
     return get_setting(conn, RULES_KEY) == rules_stamp(catalogue)
 
 
-def rebuild(conn: sa.Connection, catalogue: Catalogue, kpis: Iterable[str] | None = None) -> int:
-    """Recompute the stored report for ``kpis`` (None: every KPI) in this transaction; rows written.
+def rebuild(
+    conn: sa.Connection,
+    catalogue: Catalogue,
+    kpis: Iterable[str] | None = None,
+    authorities: Iterable[str] | None = None,
+) -> int:
+    """Recompute the stored report for ``kpis`` of ``authorities`` (None: every one) in this
+    transaction; rows written. Each authority's report is built from its own tree, so a load of
+    one authority's files costs the same however many other authorities the database holds.
 
     On SQLite, when most of the report is rewritten (a full rebuild, or a month's file touching
     every KPI), the report's indexes are dropped first and created again at the end, in the same
@@ -65,38 +75,54 @@ def rebuild(conn: sa.Connection, catalogue: Catalogue, kpis: Iterable[str] | Non
     PostgreSQL, where dropping an index would lock readers out until the commit."""
     wanted = None if kpis is None else set(kpis)
     codes = [k.code for k in catalogue if wanted is None or k.code in wanted]
-    counts = _current_counts(conn)
-    reindex = _rewrites_most(conn, counts, codes)
+    orgs = read_orgs(conn)
+    heads = orgtree.authorities(orgs)
+    scope = heads if authorities is None else [a for a in heads if a in set(authorities)]
+    if wanted is None and authorities is None:  # KPIs and units dropped leave nothing behind
+        for table in (schema.report, schema.report_series, schema.region_report):
+            conn.execute(table.delete())
+    every_authority = authorities is None or set(scope) >= set(heads)
+    reindex = every_authority and _rewrites_most(conn, _current_counts(conn), codes)
     if reindex:
         for index in schema.report.indexes:
             index.drop(conn, checkfirst=True)
-    if wanted is None:  # KPIs dropped from the catalogue leave nothing behind
-        conn.execute(schema.report.delete())
-        conn.execute(schema.report_series.delete())
+    split = len(heads) > 1 or bool(orgtree.groups(orgs))  # else the whole tree is the authority's
+    context = read_dataset(conn, [], revisions=False)
     written = 0
-    for batch in _batches(counts, codes):
-        dataset = read_dataset(conn, batch, revisions=False)
-        rows = build_report(dataset, catalogue)
-        series = series_summary(rows, dataset.figures)
-        if wanted is not None:
-            conn.execute(schema.report.delete().where(schema.report.c.kpi.in_(batch)))
-            conn.execute(schema.report_series.delete().where(schema.report_series.c.kpi.in_(batch)))
-        bulk_insert(conn, schema.report, rows[STORED_COLUMNS], None)
-        bulk_insert(conn, schema.report_series, series[SERIES_COLUMNS], None)
-        written += len(rows)
+    for authority in scope:
+        units = sorted(orgtree.descendants(orgs, authority))
+        for batch in _batches(conn, codes, units):
+            dataset = replace(
+                context,
+                figures=read_figures(conn, batch, units if split else None),
+                benchmarks=read_benchmarks(conn, batch),
+            )
+            dataset = for_authority(dataset, authority) if split else dataset
+            rows = build_report(dataset, catalogue)
+            series = series_summary(rows, dataset.figures)
+            if wanted is not None or authorities is not None:
+                for table in (schema.report, schema.report_series):
+                    kept = table.c.kpi.in_(batch) & (table.c.org.in_(units) if split else sa.true())
+                    conn.execute(table.delete().where(kept))
+            bulk_insert(conn, schema.report, rows[STORED_COLUMNS], None)
+            bulk_insert(conn, schema.report_series, series[SERIES_COLUMNS], None)
+            written += len(rows)
     if reindex:
         for index in schema.report.indexes:
             index.create(conn, checkfirst=True)
+    region_store.rebuild_region(conn, catalogue, codes, None if authorities is None else scope)
     set_setting(conn, VERSION_KEY, uuid.uuid4().hex)
     set_setting(conn, RULES_KEY, rules_stamp(catalogue))
     return written
 
 
-def _current_counts(conn: sa.Connection) -> dict[str, int]:
-    """Current figures by KPI."""
+def _current_counts(conn: sa.Connection, units: Sequence[str] | None = None) -> dict[str, int]:
+    """Current figures by KPI (of ``units``: None, every unit)."""
     f = schema.figures
-    query = sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true()).group_by(f.c.kpi)
-    return {str(kpi): int(count) for kpi, count in conn.execute(query).all()}
+    query = sa.select(f.c.kpi, sa.func.count()).where(f.c.is_current == sa.true())
+    if units is not None:
+        query = query.where(f.c.org.in_(list(units)))
+    return {str(kpi): int(count) for kpi, count in conn.execute(query.group_by(f.c.kpi)).all()}
 
 
 def _rewrites_most(conn: sa.Connection, counts: dict[str, int], codes: Sequence[str]) -> bool:
@@ -107,8 +133,9 @@ def _rewrites_most(conn: sa.Connection, counts: dict[str, int], codes: Sequence[
     return total > 0 and 2 * sum(counts.get(code, 0) for code in codes) >= total
 
 
-def _batches(counts: dict[str, int], codes: Sequence[str]) -> list[list[str]]:
-    """KPI codes in groups of about ``BATCH_FIGURES`` current figures."""
+def _batches(conn: sa.Connection, codes: Sequence[str], units: Sequence[str]) -> list[list[str]]:
+    """KPI codes in groups of about ``BATCH_FIGURES`` current figures of ``units``."""
+    counts = _current_counts(conn, units)
     batches: list[list[str]] = [[]]
     size = 0
     for code in codes:
@@ -121,24 +148,51 @@ def _batches(counts: dict[str, int], codes: Sequence[str]) -> list[list[str]]:
     return [b for b in batches if b]
 
 
-def touched_kpis(conn: sa.Connection, load_ids: Sequence[int], catalogue: Catalogue) -> set[str]:
-    """The KPIs whose report rows the loads ``load_ids`` may have changed: the KPIs of every row
-    they added or superseded; every KPI when they changed the org tree or a ``*`` process change."""
+@dataclass(frozen=True)
+class Touched:
+    """What some loads may have changed in the report: KPIs, and authorities (None: all)."""
+
+    kpis: set[str]
+    authorities: set[str] | None
+
+
+def touched(conn: sa.Connection, load_ids: Sequence[int], catalogue: Catalogue) -> Touched:
+    """The KPIs and authorities whose report rows the loads ``load_ids`` may have changed: those
+    of every row they added or superseded; every KPI and authority when they changed the org
+    tree, every KPI for a ``*`` process change, every authority for a target of every unit or a
+    benchmark."""
     everything = {k.code for k in catalogue}
     if not load_ids:
-        return set()
+        return Touched(set(), set())
     orgs = schema.org_units
     changed_tree = conn.execute(
         sa.select(orgs.c.id).where(orgs.c.load_id.in_(load_ids) | orgs.c.superseded_by.in_(load_ids)).limit(1)
     ).first()
     if changed_tree:
-        return everything
+        return Touched(everything, None)
     found: set[str] = set()
+    units: set[str] = set()
+    every_authority = False
     facts = (schema.figures, schema.targets, schema.benchmarks, schema.process_changes, schema.commentary)
     for table in facts:
         hit = table.c.load_id.in_(load_ids) | table.c.superseded_by.in_(load_ids)
-        found |= {str(code) for code in conn.execute(sa.select(table.c.kpi).where(hit).distinct()).scalars()}
-    return everything if "*" in found else found & everything
+        if "org" not in table.c:  # benchmarks are every authority's comparators
+            pairs = [
+                (str(k), "") for k in conn.execute(sa.select(table.c.kpi).where(hit).distinct()).scalars()
+            ]
+        else:
+            pairs = [
+                (str(k), str(o))
+                for k, o in conn.execute(sa.select(table.c.kpi, table.c.org).where(hit).distinct())
+            ]
+        found |= {k for k, _ in pairs}
+        units |= {o for _, o in pairs if o}
+        every_authority |= any(not o for _, o in pairs)
+    kpis = everything if "*" in found else found & everything
+    if every_authority:
+        return Touched(kpis, None)
+    head_of = orgtree.authority_map(read_orgs(conn))
+    return Touched(kpis, {head_of[u] for u in units if head_of.get(u)})
 
 
 def report_version(source: Source) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 6  # 5 is the revision index step; 4 and 6 add only new tables
+SCHEMA_VERSION = 7  # 5 is the revision index step; 4, 6 and 7 add only new tables
 
 metadata = sa.MetaData()
 
@@ -243,6 +243,34 @@ actions = _revisioned(
         sa.Column("starts_process", sa.String(7), nullable=False),  # "" = no process change
     ],
 )
+
+# Version 7: a region on one installation. What each authority shares with its group (nothing by
+# default: ``python -m data share``), and the regional view computed from the shared figures.
+shares = sa.Table(
+    "shares",
+    metadata,
+    sa.Column("org", sa.String(64), primary_key=True),  # the authority
+    sa.Column("kpi", sa.String(64), sa.ForeignKey("kpis.code"), primary_key=True),
+    sa.Column("shared_at", sa.String(32), nullable=False),
+    sa.Column("shared_by", sa.String(254), nullable=False),
+)
+
+region_report = sa.Table(
+    "region_report",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("grp", sa.String(64), nullable=False),  # the group ("group" is an SQL keyword)
+    sa.Column("kpi", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("org", sa.String(64), nullable=False),  # a sharing authority, or the group (pooled)
+    *(sa.Column(c, sa.Float, nullable=True) for c in ("numerator", "denominator", "value", "target")),
+    sa.Column("rag", sa.String(8), nullable=True),
+    sa.Column("rank", sa.Integer, nullable=True),
+    sa.Column("quartile", sa.String(1), nullable=True),
+    sa.Column("authorities", sa.Integer, nullable=False),  # how many shared the KPI that month
+    sa.Column("england", sa.Float, nullable=True),
+)
+sa.Index("ix_region_report_grp_kpi_period", region_report.c.grp, region_report.c.kpi, region_report.c.period)
 
 FACT_TABLES = {
     "orgs": org_units,

@@ -21,7 +21,7 @@ from data.readers import RawTable
 from metrics.catalogue import Catalogue
 from metrics.orgtree import tree_by_month
 
-ORG_TYPES = ("authority", "service", "team")
+ORG_TYPES = ("group", "authority", "service", "team")
 CODE_LENGTH = 64  # data.schema: org_units.code
 COMPARATOR_LENGTH = 128  # data.schema: benchmarks.comparator
 TEXT_LENGTH = 2_000  # commentary, names and notes (docs/data-contract.md): a figure's note, not a book
@@ -467,10 +467,15 @@ def validate_orgs(table: RawTable, context: Context) -> tuple[pd.DataFrame, list
 
 
 def _tree_shape(check: Checker, versions: pd.DataFrame) -> None:
-    """Exactly one root and no cycle, in every month where the structure changes."""
+    """One root (an authority, or a group above authorities) or several authority roots; groups
+    only at the top, with only authorities under them; no cycle, in every month where the
+    structure changes."""
     codes = check.cells("code")
+    latest = versions.sort_values("from").drop_duplicates("code", keep="last")
+    type_of = dict(zip(latest["code"], latest["type"], strict=True))
     roots = versions.loc[versions["parent"] == "", "code"].unique()
-    if len(roots) > 1:
+    several_authorities = all(type_of.get(r) == "authority" for r in roots)
+    if len(roots) > 1 and not several_authorities:
         first = next((r for r in roots if r not in set(codes)), roots[0])
         extra = codes.isin(set(roots) - {first}) & (check.cells("parent") == "")
         check.flag(
@@ -480,6 +485,23 @@ def _tree_shape(check: Checker, versions: pd.DataFrame) -> None:
         check.flag(
             codes == codes.iloc[0], "parent", "no root: exactly one unit (the authority) has no parent"
         )
+    kinds, parents = check.cells("type"), check.cells("parent")
+    parent_kind = parents.map(lambda p: type_of.get(p, ""))
+    check.flag(
+        (kinds == "group") & (parents != ""),
+        "parent",
+        "a group is the top of the tree: leave its parent empty",
+    )
+    check.flag(
+        (parent_kind == "group") & (kinds != "authority") & (kinds != ""),
+        "type",
+        lambda v: f"only an authority can sit under a group, not a {v}",
+    )
+    check.flag(
+        (kinds == "authority") & (parents != "") & (parent_kind != "group"),
+        "parent",
+        lambda v: f"an authority sits at the top of the tree or under a group, not under {v!r}",
+    )
     for month in sorted({m for m in versions["from"] if m}) or ["0000-01"]:
         current = versions[versions["from"].le(month) | (versions["from"] == "")]
         current = current.sort_values("from").drop_duplicates("code", keep="last")

@@ -332,3 +332,53 @@ def _wrap(text: str, width: int = 50) -> str:
             line = f"{line} {word}".strip()
     lines.append(line)
     return "<br>".join(lines)
+
+
+def region_figure(trend: pd.DataFrame, group: str, unit: str, title: str) -> go.Figure:
+    """Each sharing authority's monthly line, the group's pooled figure (thick, dashed) and
+    England where published (dotted); lines are told apart by name in the legend and hover as
+    well as by colour."""
+    fig = go.Figure()
+    names = trend.drop_duplicates("org").set_index("org")["org_name"]
+    authorities = [o for o in dict.fromkeys(trend["org"]) if o != group]
+    for number, org in enumerate(authorities):
+        rows = trend[trend["org"] == org]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["period"],
+                y=rows["value"],
+                name=str(names[org]),
+                mode="lines+markers",
+                line={"color": SERIES_COLOURS[number % len(SERIES_COLOURS)], "width": 2},
+                marker={"symbol": list(SIGNAL_MARKERS.values())[number % len(SIGNAL_MARKERS)]},
+                hovertext=_hover(rows["value"], unit),
+                hoverinfo="text+name",
+            )
+        )
+    pooled = trend[trend["org"] == group]
+    if not pooled.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=pooled["period"],
+                y=pooled["value"],
+                name=f"{names.get(group, group)} (pooled)",
+                mode="lines",
+                line={"color": "#0b0c0c", "width": 4, "dash": "dash"},
+                hovertext=_hover(pooled["value"], unit),
+                hoverinfo="text+name",
+            )
+        )
+        england = pooled[pooled["england"].notna()]
+        if not england.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=england["period"],
+                    y=england["england"],
+                    name="England",
+                    mode="lines+markers",
+                    line={"color": MID_GREY, "width": 2, "dash": "dot"},
+                    hovertext=_hover(england["england"], unit),
+                    hoverinfo="text+name",
+                )
+            )
+    return _layout(fig, title, unit)

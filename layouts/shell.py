@@ -14,6 +14,7 @@ PAGES = (
     ("/compare", "Team comparison"),
     ("/teams", "Team grid"),
     ("/pack", "Committee pack"),
+    ("/region", "Region"),
     ("/quality", "Data quality"),
     ("/data", "Data"),
     ("/actions", "Actions"),

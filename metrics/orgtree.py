@@ -78,9 +78,94 @@ def _latest_month(orgs: pd.DataFrame) -> str:
     return max(stamps) if stamps else "9999-12"
 
 
+GROUP, AUTHORITY = "group", "authority"
+
+
+class SeveralAuthorities(UserError, LookupError):
+    """A question that needs one authority was asked of a database holding several."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(f"this database holds several authorities ({', '.join(codes)}): name one with --org")
+        self.codes = codes
+
+
+def _latest(orgs: pd.DataFrame) -> pd.DataFrame:
+    """The latest version of each unit."""
+    return orgs.sort_values("from").drop_duplicates("code", keep="last")
+
+
+def authorities(orgs: pd.DataFrame) -> list[str]:
+    """Codes of the authorities: units of type ``authority`` (or, in a tree that names none,
+    the unit without a parent), sorted."""
+    if orgs.empty:
+        return []
+    typed = sorted(set(orgs.loc[orgs["type"] == AUTHORITY, "code"]))
+    return typed or sorted(set(orgs.loc[orgs["parent"] == "", "code"]) - set(groups(orgs)))
+
+
+def groups(orgs: pd.DataFrame) -> list[str]:
+    """Codes of the group units (a region or alliance above authorities), sorted."""
+    return sorted(set(orgs.loc[orgs["type"] == GROUP, "code"])) if not orgs.empty else []
+
+
+def authority_of(orgs: pd.DataFrame, code: str) -> str:
+    """The authority a unit belongs to (the unit itself for an authority; "" for a group).
+
+    Parents are followed through every version of the tree: a unit never changes authority
+    (the org units file is refused if it would, :mod:`data.validate`)."""
+    found = authority_map(orgs)
+    if code not in found:
+        raise UnknownOrg(code)
+    return found[code]
+
+
+def authority_map(orgs: pd.DataFrame) -> dict[str, str]:
+    """Every unit's authority ("" for groups and units above every authority)."""
+    if orgs.empty:
+        return {}
+    heads = set(authorities(orgs))
+    parent = dict(zip(_latest(orgs)["code"], _latest(orgs)["parent"], strict=True))
+    found: dict[str, str] = {}
+    for code in parent:
+        step, seen = code, set()
+        while step and step not in heads and step not in seen:
+            seen.add(step)
+            step = parent.get(step, "")
+        found[code] = step if step in heads else ""
+    return found
+
+
 def root(orgs: pd.DataFrame) -> str:
-    """The authority: the unit without a parent."""
-    roots = orgs.loc[orgs["parent"] == "", "code"].unique()
-    if len(roots) == 0:
+    """The authority, when the database holds one (a view or export without ``org`` shows it);
+    :class:`SeveralAuthorities` when it holds more than one."""
+    heads = authorities(orgs)
+    if not heads:
         raise UnknownOrg("(root)")
-    return str(roots[0])
+    if len(heads) > 1:
+        raise SeveralAuthorities(heads)
+    return heads[0]
+
+
+def home_unit(orgs: pd.DataFrame, home: str = "") -> str:
+    """The unit a page opens on: the reader's authority, else the only (or first) authority."""
+    if home:
+        return home
+    heads = authorities(orgs)
+    if not heads:
+        raise UnknownOrg("(root)")
+    return heads[0]
+
+
+def subtree(orgs: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The versions of a unit and every unit below it, the unit made the root: one authority's
+    own tree, which its report is rolled up over (a group above it takes no part)."""
+    below = orgs[orgs["code"].isin(descendants(orgs, code))].copy()
+    below.loc[below["code"] == code, "parent"] = ""
+    return below.reset_index(drop=True)
+
+
+def group_of(orgs: pd.DataFrame, code: str) -> str:
+    """The group an authority sits under in the latest version of the tree ("" for none)."""
+    latest = _latest(orgs)
+    parent = dict(zip(latest["code"], latest["parent"], strict=True)).get(code, "")
+    return parent if parent in set(groups(orgs)) else ""

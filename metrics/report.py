@@ -18,7 +18,7 @@ from metrics import spc
 from metrics.aggregate import FIGURE_COLUMNS, PERIOD_COLUMNS, finish_ratios, kpi_attributes, roll_up
 from metrics.catalogue import Catalogue
 from metrics.errors import UserError
-from metrics.orgtree import UnknownOrg, descendants, root, tree_by_month
+from metrics.orgtree import UnknownOrg, descendants, root, subtree, tree_by_month
 from metrics.periods import (
     PERIOD_KINDS,
     add_months,
@@ -66,12 +66,34 @@ class Dataset:
     benchmarks: pd.DataFrame = field(default_factory=lambda: _empty(BENCHMARK_COLUMNS))
     process_changes: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
     notice: str = ""
+    home: str = ""  # the authority a reader's pages open on ("" : the only one, or the first)
     # One row per revision of a figure: the values before and after, and the load (file, time)
     # that made it. Empty when nothing was ever revised.
     revisions: pd.DataFrame = field(default_factory=lambda: _empty(REVISION_COLUMNS))
     # Commentary written in the dashboard (kpi, org, period, commentary, written_by, written_at):
     # it replaces a figures file's commentary for the same KPI, unit and month.
     commentary: pd.DataFrame = field(default_factory=lambda: _empty(["kpi", "org", "period", "commentary"]))
+
+
+def for_authority(dataset: Dataset, code: str) -> Dataset:
+    """One authority's part of the facts, its tree rooted at it: what its report is built from.
+    Targets with no unit (every unit's) apply to every authority; a group takes no part."""
+    orgs = subtree(dataset.orgs, code)
+    units = set(orgs["code"])
+
+    def own(frame: pd.DataFrame, *, generic: bool = False) -> pd.DataFrame:
+        keep = frame["org"].isin(units) | ((frame["org"] == "") if generic else False)
+        return frame[keep].reset_index(drop=True)
+
+    return replace(
+        dataset,
+        orgs=orgs,
+        figures=own(dataset.figures),
+        targets=own(dataset.targets, generic=True),
+        process_changes=own(dataset.process_changes),
+        commentary=own(dataset.commentary),
+        revisions=own(dataset.revisions),
+    )
 
 
 class ReportError(UserError):

@@ -1,6 +1,8 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), files.
+"""Shared fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), Redis
+(TEST_REDIS_URL, default redis://127.0.0.1:6379/0, with a key prefix per test), files.
 
-With ``CI=true`` nothing may be skipped: a missing PostgreSQL or Chromium fails the run instead.
+With ``CI=true`` nothing may be skipped: a missing PostgreSQL, Redis or Chromium fails the run
+instead.
 """
 
 from __future__ import annotations
@@ -54,6 +56,34 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis the shared-cache tests use (TEST_REDIS_URL); skipped (failed in CI) if it does
+    not answer."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {url} is not answering: {exc}")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; every key under it is deleted afterwards."""
+    import redis
+
+    prefix = f"csc-test-{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

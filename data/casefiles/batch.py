@@ -24,7 +24,7 @@ from data.casefiles import databook, ssda903
 from data.casefiles.annex_a import LISTS, AnnexList, extract_period, is_annex_a, read_annex_a
 from data.casefiles.teams import TeamMap, is_alias_file
 from data.problems import WHOLE_FILE, InvalidInput, Problem
-from data.readers import RawTable, read_table
+from data.readers import RawTable, read_header, read_table
 from data.revisions import file_sha256
 from data.validate import Context, validate_figures
 from metrics import derived
@@ -102,10 +102,7 @@ class CaseFiles:
                 self.databooks.append((path, read_table(path)))
 
     def _first_sheet_header(self, path: Path) -> list[str]:
-        try:
-            return read_table(path).header
-        except InvalidInput:
-            return []
+        return read_header(path)
 
     @property
     def claimed(self) -> set[Path]:

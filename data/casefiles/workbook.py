@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from data import readers
 from data.problems import WHOLE_FILE, InvalidInput, Problem
 from data.readers import _CONTROL_CHARACTERS, RawTable, _cell_text, _percent_styles, _sheet_parser
 
@@ -25,19 +26,9 @@ NO_SAVED_RESULT = (
 
 
 def sheet_names(path: Path) -> list[str]:
-    """The workbook's sheet names ([] when it cannot be opened as a workbook)."""
-    import openpyxl
-
-    try:
-        with path.open("rb") as handle, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-            try:
-                return list(book.sheetnames)
-            finally:
-                book.close()
-    except Exception:  # not a workbook, or a damaged one: the ordinary reader says which
-        return []
+    """The workbook's sheet names ([] when it cannot be opened as a workbook), without reading
+    any sheet."""
+    return readers.sheet_names(path)
 
 
 def sheet_source(source: str, sheet: str) -> str:

@@ -59,6 +59,7 @@ PAGES = (
         ("severity", "kind", "unit"),
     ),
     PageInfo("/data", "data", "Data", "Data", "table.data-table"),
+    PageInfo("/region", "region", "Regional comparison", "Region", ".page-content > *", ("kpi", "month")),
 )
 STATIC_PAGES = (
     PageInfo("/glossary", "glossary", "Glossary", "Glossary", "dl.glossary"),

@@ -139,8 +139,17 @@ def test_every_problem_in_a_file_is_reported_at_once(seeded, write_file):
     [
         (ORGS + "TEAM9,Team 9,NOPE,team\n", ["6:parent: unknown parent 'NOPE'"]),
         (
-            ORGS + "OTHER,Other Council,,authority\n",
+            ORGS + "OTHER,Other Service,,service\n",
             ["6:parent: a second root (the root is 'LA'): give this unit a parent"],
+        ),
+        (ORGS + "G,Region,LA,group\n", ["6:parent: a group is the top of the tree: leave its parent empty"]),
+        (
+            "code,name,parent,type\nG,Region,,group\nLA,Council,G,authority\nT1,Team,G,team\n",
+            ["4:type: only an authority can sit under a group, not a team"],
+        ),
+        (
+            ORGS + "LA2,Council 2,SFS,authority\n",
+            ["6:parent: an authority sits at the top of the tree or under a group, not under 'SFS'"],
         ),
         (
             "code,name,parent,type\nLA,Council,,authority\nA,A,B,team\nB,B,A,team\n",
@@ -148,7 +157,7 @@ def test_every_problem_in_a_file_is_reported_at_once(seeded, write_file):
         ),
         (
             ORGS + "T1,Team,SFS,squad\n",
-            ["6:type: unknown type 'squad' (expected one of: authority, service, team)"],
+            ["6:type: unknown type 'squad' (expected one of: group, authority, service, team)"],
         ),
         (ORGS + "ASS1,Again,SFS,team\n", ["6:code: duplicate of row 4 (same code and from)"]),
     ],
