@@ -35,7 +35,7 @@ from callbacks import shared
 from callbacks.auth import current_user
 from data.engine import NoDatabase, make_engine
 from data.findings import read_current_findings
-from data.queries import read_dataset, read_loads
+from data.queries import read_actions, read_dataset, read_loads
 from data.region_store import read_region, read_shares
 from data.report_store import read_report, read_rows, read_series, report_version
 from metrics.access import EVERYTHING, Scope, scope_for, visible_orgs, visible_rows, visible_units
@@ -336,6 +336,11 @@ def region(kpi: str, start: str | None = None, end: str | None = None) -> pd.Dat
             "the regional view needs a group: this database has no group of authorities you belong to"
         )
     return read_region_rows(version(), group, kpi, start, end)
+
+
+def actions() -> pd.DataFrame:
+    """The improvement actions of the units the reader sees in full."""
+    return visible_units(read_actions(source().engine), scope())
 
 
 def loads() -> pd.DataFrame:

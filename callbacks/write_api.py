@@ -25,7 +25,6 @@ from data.actions import actions_csv
 from data.engine import make_engine
 from data.load import load_files
 from data.problems import InvalidInput
-from data.queries import read_actions
 from metrics.access import UPLOAD, Forbidden, require
 
 WRITER = "dashboard_writer"
@@ -146,7 +145,7 @@ def _action_response(response: Response) -> Response:
 
 
 def list_actions() -> Response:
-    rows = read_actions(source.source().engine)
+    rows = source.actions()
     records = json.loads(rows.to_json(orient="records")) if len(rows) else []
     for record in records:
         record["kpis"] = [k for k in str(record["kpis"]).split(",") if k]
@@ -154,7 +153,7 @@ def list_actions() -> Response:
 
 
 def actions_csv_download() -> Response:
-    text = actions_csv(read_actions(source.source().engine))
+    text = actions_csv(source.actions())
     return Response(
         text,
         mimetype="text/csv",

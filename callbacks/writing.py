@@ -13,7 +13,6 @@ from dash import Input, Output, Patch, State, callback, clientside_callback, htm
 from callbacks import auth, source
 from data.audit import read_audit
 from data.engine import NoDatabase
-from data.queries import read_actions
 from layouts import components, ids, writing
 from layouts.controls import org_options
 from metrics import actions as action_metrics
@@ -35,7 +34,7 @@ def _may(capability: str) -> bool:
 
 def _actions() -> pd.DataFrame:
     try:
-        return read_actions(source.source().engine)
+        return source.actions()
     except NoDatabase:
         return read_actions_empty()
 

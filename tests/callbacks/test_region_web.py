@@ -22,7 +22,7 @@ from data.users import add_user
 from metrics.catalogue import load_catalogue
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "region"
-FILES = ["orgs.csv", "targets.csv", "la1-figures.csv", "la2-figures.csv", "la3-figures.csv"]
+FILES = ["orgs.csv", "targets.csv", "la1-figures.csv", "la2-figures.csv", "la3-figures.csv", "actions.csv"]
 PROXY = "10.9.8.7"
 KPI = "ASSESSMENTS_45WD"
 USERS = {"la1@north.example": "LA1", "la2@south.example": "LA2-A", "region@north.example": "REG"}
@@ -160,3 +160,12 @@ def test_the_committee_pack_is_the_readers_own_authority(server):
         str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c
     )
     assert "Southville" in text and "Northtown" not in text
+
+
+def test_improvement_actions_are_the_readers_authoritys(server):
+    mine = client_as(server, "la1@north.example").get("/api/actions").get_json()["actions"]
+    assert [a["org"] for a in mine] == ["LA1"]
+    listed = client_as(server, "la1@north.example").get("/api/actions.csv").get_data(as_text=True)
+    assert "Northtown" in listed and "Southville" not in listed
+    everyone = client_as(server, "admin@north.example").get("/api/actions").get_json()["actions"]
+    assert sorted(a["org"] for a in everyone) == ["LA1", "LA2"]
