@@ -42,7 +42,7 @@ from metrics.access import EVERYTHING, Scope, scope_for, visible_orgs, visible_r
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import UserError
 from metrics.orgtree import UnknownOrg, groups
-from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery, org_names
+from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery, benchmarks_for, org_names
 
 cache = Cache()  # reads of the current version: the context, series and report slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
@@ -229,6 +229,7 @@ def _visible_context(stamp: str, reader: str) -> Dataset:
         whole,
         orgs=visible_orgs(whole.orgs, seen),
         targets=visible_units(whole.targets, seen, generic=True),
+        benchmarks=benchmarks_for(whole.benchmarks, seen.home) if seen.home else whole.benchmarks,
         process_changes=visible_units(whole.process_changes, seen),
         commentary=visible_units(whole.commentary, seen),
         home=seen.home,
