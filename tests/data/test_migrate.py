@@ -83,7 +83,8 @@ def make_version_7(engine: sa.Engine) -> None:
         conn.exec_driver_sql("DROP INDEX uq_benchmarks_current")
         conn.exec_driver_sql("ALTER TABLE benchmarks DROP COLUMN org")
         conn.exec_driver_sql(
-            "CREATE UNIQUE INDEX uq_benchmarks_current ON benchmarks (kpi, period, comparator) WHERE is_current"
+            "CREATE UNIQUE INDEX uq_benchmarks_current ON benchmarks (kpi, period, comparator) "
+            "WHERE is_current"
         )
         set_setting(conn, "schema_version", "7")
 
