@@ -43,7 +43,7 @@ def scorecard_of(view: dict[str, str | None]) -> pd.DataFrame:
         if period == "month"
         else source.report(ReportQuery(org=org, period=period, start=month, end=month))
     )
-    return views.scorecard(history, rows, source.catalogue(), source.dataset().benchmarks, month)
+    return views.scorecard(history, rows, source.catalogue(), source.dataset_for(org).benchmarks, month)
 
 
 @source.view_callback(
@@ -77,7 +77,7 @@ def scorecard(search: str | None, _ready: object = None):
 def trend(search: str | None, _ready: object = None):
     try:
         view = view_of("/kpi", search)
-        dataset, catalogue = source.dataset(), source.catalogue()
+        dataset, catalogue = source.dataset_for(view["org"]), source.catalogue()
         kpi = catalogue[view["kpi"]]
         query = ReportQuery((kpi.code,), view["org"], view["from"], view["to"], str(view["period"]))
         rows = source.report(query)

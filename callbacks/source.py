@@ -41,8 +41,8 @@ from data.report_store import read_report, read_rows, read_series, report_versio
 from metrics.access import EVERYTHING, Scope, scope_for, visible_orgs, visible_rows, visible_units
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import UserError
-from metrics.orgtree import UnknownOrg, groups
-from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery, org_names
+from metrics.orgtree import UnknownOrg, authority_map, groups
+from metrics.report import SERIES_COLUMNS, Dataset, ReportQuery, benchmarks_for, org_names
 
 cache = Cache()  # reads of the current version: the context, series and report slices
 views = Cache()  # pages' content per callback input: a separate, bounded store (VIEWS_KEPT)
@@ -229,6 +229,7 @@ def _visible_context(stamp: str, reader: str) -> Dataset:
         whole,
         orgs=visible_orgs(whole.orgs, seen),
         targets=visible_units(whole.targets, seen, generic=True),
+        benchmarks=benchmarks_for(whole.benchmarks, seen.home) if seen.home else whole.benchmarks,
         process_changes=visible_units(whole.process_changes, seen),
         commentary=visible_units(whole.commentary, seen),
         home=seen.home,
@@ -268,6 +269,16 @@ def dataset() -> Dataset:
     """The context every page needs: units, targets, benchmarks, process changes and the demo
     label (no figures: those come from the report), as far as this request's reader may see."""
     return read_visible_context(version(), reader())
+
+
+def dataset_for(org: str | None) -> Dataset:
+    """:func:`dataset` with the benchmarks of ``org``'s authority: its own before every
+    authority's (org ""), never another authority's."""
+    found = dataset()
+    if found.orgs.empty:
+        return found
+    head = authority_map(found.orgs).get(str(org or found.home), "")
+    return replace(found, benchmarks=benchmarks_for(found.benchmarks, head))
 
 
 def series() -> pd.DataFrame:

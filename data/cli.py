@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="set (--la) or show the authority that EES benchmark files are loaded for",
     )
     config.add_argument("--la", metavar="CODE", help="new (E06000019) or old (884) LA code")
+    config.add_argument(
+        "--org",
+        metavar="AUTHORITY",
+        help="the authority (org unit) it is for: needed when the database holds several",
+    )
     config.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     share = commands.add_parser(
         "share",
@@ -354,7 +359,8 @@ def cmd_config(args: argparse.Namespace, url: str) -> int:
     if args.la is None:
         try:
             with make_engine(url, read_only=True).connect() as conn:
-                print(authority.describe(conn))
+                org = authority.config_org(conn, args.org) if args.org else None
+                print(authority.describe(conn, org or None))
         except NoDatabase:
             print(f"no authority is configured: {authority.CONFIGURE}")
         return EXIT_OK
@@ -362,11 +368,12 @@ def cmd_config(args: argparse.Namespace, url: str) -> int:
 
     with make_engine(url).begin() as conn:
         ensure_schema(conn)
+        org = authority.config_org(conn, args.org)
         try:
-            before, la = authority.configure(conn, args.la)
+            before, la = authority.configure(conn, args.la, org)
         except authority.UnknownAuthority as exc:
             raise UsageError(f"unknown LA code {args.la!r}: {exc}") from exc
-        print(authority.describe(conn))
+        print(authority.describe(conn, org or None))
     if before and before != la.old_code:
         print(
             f"note: benchmarks loaded before are for the authority {before}: load the EES files again "

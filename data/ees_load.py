@@ -6,10 +6,12 @@
 
 - An EES file becomes benchmark rows for the configured authority (:mod:`data.authority`):
   England, its region, its statistical neighbours' average and its own published figure
-  ("Published (DfE)"). They are written as kind ``benchmarks`` through the ordinary
-  :func:`data.revisions.write_rows`, so a figure a later release revises becomes a new revision, the
-  load records the file's name and checksum, and its note says which release (time_period range
-  and file) it was. EES symbols stay absent values (NULL) with the symbol and a note.
+  ("Published (DfE)"); in a database of several authorities, for every configured authority at
+  once (England with org "", the others with org the authority). They are written as kind
+  ``benchmarks`` through the ordinary :func:`data.revisions.write_rows`, so a figure a later
+  release revises becomes a new revision, the load records the file's name and checksum, and its
+  note says which release (time_period range and file) it was. EES symbols stay absent values
+  (NULL) with the symbol and a note.
 - The neighbour model replaces the bundled one: its text is kept in the settings table
   (``neighbour_model``), the load is recorded in the history with kind ``neighbours``.
 
@@ -110,26 +112,38 @@ def _fail(table: RawTable, message: str, row: int = 1, column: str = WHOLE_FILE)
 def ees_rows(
     conn: sa.Connection, path: Path, table: RawTable, catalogue: Catalogue, batch: EesBatch
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The benchmark rows (kpi, period, comparator, value, symbol, note) and the load's notes."""
+    """The benchmark rows (kpi, period, comparator, org, value, symbol, note) and the load's notes:
+    of every configured authority at once (England once, org ""; the others with org the
+    authority, or "" in a database of one authority)."""
     if batch.neighbours is not None:
         model = authority.model_of(batch.neighbours, batch.neighbours_name)
     else:
         model = authority.neighbour_model(conn)
     try:
-        la = authority.configured_authority(conn, model.frame)
+        configured = authority.configured_authorities(conn, model.frame)
     except authority.NotConfigured as exc:
         raise _fail(table, f"{exc}: EES files give benchmarks for the configured authority") from exc
     except ees.UnknownAuthority as exc:
         raise _fail(table, f"the configured authority: {exc}; {authority.CONFIGURE}") from exc
     frame = ees.ees_frame(table)
-    try:
-        result, found = ees.ees_benchmarks(frame, path.name, la, model.frame, batch.population)
-    except ees.MappingError as exc:
-        raise InvalidInput([Problem(table.source, 1, WHOLE_FILE, str(p)) for p in exc.problems]) from exc
-    except ees.UnknownAuthority as exc:
-        raise _fail(table, str(exc)) from exc
-    if found:
-        raise InvalidInput([Problem(table.source, p.row, p.column, p.message) for p in found])
+    parts: list[pd.DataFrame] = []
+    for org, la in configured.items():
+        try:
+            found_rows, found = ees.ees_benchmarks(frame, path.name, la, model.frame, batch.population)
+        except ees.MappingError as exc:
+            raise InvalidInput([Problem(table.source, 1, WHOLE_FILE, str(p)) for p in exc.problems]) from exc
+        except ees.UnknownAuthority as exc:
+            raise _fail(table, f"{org}: {exc}" if org else str(exc)) from exc
+        if found:
+            where = f"{org}: " if org else ""
+            raise InvalidInput([Problem(table.source, p.row, p.column, f"{where}{p.message}") for p in found])
+        # England is every authority's (org ""); the region, neighbours and published figure are
+        # the authority's own (in a database of one authority, org "" too)
+        england = found_rows["comparator"] == ees.ENGLAND
+        parts.append(
+            found_rows.assign(org=pd.Series(org, index=found_rows.index, dtype=object).where(~england, ""))
+        )
+    result = pd.concat(parts, ignore_index=True).drop_duplicates(["kpi", "period", "comparator", "org"])
     unknown = sorted(set(result["kpi"]) - {k.code for k in catalogue})
     result = result[result["kpi"].isin([k.code for k in catalogue])]
     if model.loaded:
@@ -143,12 +157,22 @@ def ees_rows(
             "kpi": result["kpi"].astype(str),
             "period": result["period"].astype(str),
             "comparator": result["comparator"].astype(str),
+            "org": result["org"].astype(str),
             "value": result["value"].astype(float),
             "symbol": result["symbol"].where(result["symbol"] != "", None),
             "note": result["note"].where(result["note"] != "", None),
         }
     ).reset_index(drop=True)
-    notes = [f"release: {path.name}, time_period {_time_periods(frame)}", f"authority: {la.label}"]
+    notes = [f"release: {path.name}, time_period {_time_periods(frame)}"]
+    notes += [
+        f"authority: {la.label}" if not org else f"authority {org}: {la.label}"
+        for org, la in configured.items()
+    ]
+    left = [org for org in authority.authority_units(conn) if "" not in configured and org not in configured]
+    if left:
+        notes.append(
+            f"not configured, England only: {', '.join(left)} (python -m data config --la CODE --org ...)"
+        )
     notes.append(f"statistical neighbours: {model.label}")
     absent = int(clean["value"].isna().sum())
     if absent:
@@ -208,9 +232,9 @@ def _load_neighbour_model(conn: sa.Connection, path: Path, table: RawTable, *, u
     if problems:
         raise InvalidInput(problems)
     try:
-        la: ees.LocalAuthority | None = authority.configured_authority(conn, frame)
+        configured = authority.configured_authorities(conn, frame)
     except authority.NotConfigured:
-        la = None
+        configured = {}
     except ees.UnknownAuthority as exc:
         raise _fail(table, f"the configured authority is not in this model: {exc}") from exc
     current = authority.neighbour_model(conn)
@@ -224,13 +248,13 @@ def _load_neighbour_model(conn: sa.Connection, path: Path, table: RawTable, *, u
         return LoadSummary(table.source, NEIGHBOURS_KIND, 0, 0, unchanged, None, tuple(notes))
     replacing = authority.model_of(frame, path.name)
     notes = [f"statistical-neighbour model for {len(after)} authorities: replaces {current.label}"]
-    if la is not None:
+    for la in configured.values():
         notes.append(f"neighbours of {la.label}: {', '.join(n.name for n in la.neighbours)}")
     counts = {"rows_added": added, "rows_revised": revised, "rows_unchanged": unchanged}
     load_id = start_load(conn, path, NEIGHBOURS_KIND, user, "; ".join(notes), **counts)
     # a file listing the same neighbours as the bundled model goes back to the bundled model
     set_setting(conn, authority.MODEL_KEY, authority.model_text(frame) if replacing.loaded else "")
     set_setting(conn, authority.MODEL_NAME_KEY, path.name if replacing.loaded else "")
-    if la is not None:
-        authority.store_display(conn, la)
+    for org, la in configured.items():
+        authority.store_display(conn, la, org)
     return LoadSummary(table.source, NEIGHBOURS_KIND, added, revised, unchanged, load_id, tuple(notes))

@@ -202,6 +202,8 @@ def unit_problems(
     column = "code" if kind == "orgs" else "org"
     if not writer.org or writer.at_least("admin") or column not in clean:
         return []
+    if kind == "benchmarks":  # a benchmark without an org (England, say) is no unit's, as before
+        clean = clean[clean["org"] != ""]
     tree = stored
     if kind == "orgs":
         tree = pd.concat([stored, clean.rename(columns={"valid_from": "from"})], ignore_index=True)

@@ -36,10 +36,23 @@ def _index_figures_by_key_and_load(conn: sa.Connection) -> None:
     schema.ix_figures_key_load.create(conn, checkfirst=True)
 
 
+def _add_benchmark_org(conn: sa.Connection) -> None:
+    """Version 8: a benchmark belongs to one authority (its region, neighbours and published
+    figure) or to every one (""): ``org`` joins the key, so the unique index of current rows is
+    built again over (kpi, period, comparator, org). Rows already there keep org "" (every
+    authority), which is what they meant."""
+    if "org" not in {c["name"] for c in sa.inspect(conn).get_columns("benchmarks")}:
+        conn.execute(sa.text("ALTER TABLE benchmarks ADD COLUMN org VARCHAR(64) NOT NULL DEFAULT ''"))
+    conn.execute(sa.text("DROP INDEX IF EXISTS uq_benchmarks_current"))
+    index = next(ix for ix in schema.benchmarks.indexes if ix.name == "uq_benchmarks_current")
+    index.create(conn)
+
+
 STEPS: dict[int, Callable[[sa.Connection], None]] = {
     2: _add_benchmark_symbols,
     3: _add_findings,
     5: _index_figures_by_key_and_load,
+    8: _add_benchmark_org,
 }
 """Steps change existing tables (a column, an index); a new table needs no step, as
 ``create_all`` adds it. A version with nothing to change on an existing table has no step."""

@@ -86,12 +86,17 @@ def read_targets(source: Source) -> pd.DataFrame:
     return _frame(source, query.where(t.c.is_current == sa.true()))
 
 
-def read_benchmarks(source: Source, kpis: Iterable[str] | None = None) -> pd.DataFrame:
+def read_benchmarks(
+    source: Source, kpis: Iterable[str] | None = None, authority: str | None = None
+) -> pd.DataFrame:
+    """Current benchmarks (of ``kpis``; of ``authority``: its own and every authority's, org "")."""
     t = schema.benchmarks
-    query = sa.select(t.c.kpi, t.c.period, t.c.comparator, t.c.value, t.c.symbol, t.c.note)
+    query = sa.select(t.c.kpi, t.c.period, t.c.comparator, t.c.value, t.c.symbol, t.c.note, t.c.org)
     query = query.where(t.c.is_current == sa.true())
     if kpis is not None:
         query = query.where(t.c.kpi.in_(list(kpis)))
+    if authority is not None:
+        query = query.where(t.c.org.in_(["", authority]))
     return _frame(source, query.order_by(t.c.kpi, t.c.comparator, t.c.period)).astype({"value": float})
 
 

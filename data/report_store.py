@@ -32,6 +32,7 @@ from metrics.report import (
     STORED_COLUMNS,
     ReportError,
     ReportQuery,
+    benchmarks_for,
     build_report,
     for_authority,
     org_names,
@@ -95,7 +96,7 @@ def rebuild(
             dataset = replace(
                 context,
                 figures=read_figures(conn, batch, units if split else None),
-                benchmarks=read_benchmarks(conn, batch),
+                benchmarks=benchmarks_for(read_benchmarks(conn, batch, authority), authority),
             )
             dataset = for_authority(dataset, authority) if split else dataset
             rows = build_report(dataset, catalogue)
@@ -160,7 +161,7 @@ def touched(conn: sa.Connection, load_ids: Sequence[int], catalogue: Catalogue) 
     """The KPIs and authorities whose report rows the loads ``load_ids`` may have changed: those
     of every row they added or superseded; every KPI and authority when they changed the org
     tree, every KPI for a ``*`` process change, every authority for a target of every unit or a
-    benchmark."""
+    benchmark of every authority (org ""); a benchmark with an org, that authority only."""
     everything = {k.code for k in catalogue}
     if not load_ids:
         return Touched(set(), set())
@@ -176,15 +177,12 @@ def touched(conn: sa.Connection, load_ids: Sequence[int], catalogue: Catalogue) 
     facts = (schema.figures, schema.targets, schema.benchmarks, schema.process_changes, schema.commentary)
     for table in facts:
         hit = table.c.load_id.in_(load_ids) | table.c.superseded_by.in_(load_ids)
-        if "org" not in table.c:  # benchmarks are every authority's comparators
-            pairs = [
-                (str(k), "") for k in conn.execute(sa.select(table.c.kpi).where(hit).distinct()).scalars()
-            ]
-        else:
-            pairs = [
-                (str(k), str(o))
-                for k, o in conn.execute(sa.select(table.c.kpi, table.c.org).where(hit).distinct())
-            ]
+        # org "": a target of every unit, a benchmark of every authority (England, or a file
+        # without an org column); a benchmark with an org is that authority's only
+        pairs = [
+            (str(k), str(o))
+            for k, o in conn.execute(sa.select(table.c.kpi, table.c.org).where(hit).distinct())
+        ]
         found |= {k for k, _ in pairs}
         units |= {o for _, o in pairs if o}
         every_authority |= any(not o for _, o in pairs)

@@ -28,7 +28,7 @@ KEYS: dict[str, tuple[list[str], list[str]]] = {
     "orgs": (["code", "valid_from"], ["name", "parent", "type", "closed"]),
     "figures": (["kpi", "org", "period"], ["numerator", "denominator", "value", "commentary"]),
     "targets": (["kpi", "org", "valid_from"], ["target", "tolerance"]),
-    "benchmarks": (["kpi", "period", "comparator"], ["value", "symbol", "note"]),
+    "benchmarks": (["kpi", "period", "comparator", "org"], ["value", "symbol", "note"]),
     "process_changes": (["kpi", "org", "period"], ["note"]),
     "commentary": (["kpi", "org", "period"], ["text"]),
     "actions": (

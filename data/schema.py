@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 7  # 5 is the revision index step; 4, 6 and 7 add only new tables
+SCHEMA_VERSION = 8  # 5 is the revision index step; 4, 6 and 7 add only new tables; 8: benchmarks.org
 
 metadata = sa.MetaData()
 
@@ -118,6 +118,9 @@ benchmarks = _revisioned(
         sa.Column("kpi", sa.String(64), sa.ForeignKey("kpis.code"), nullable=False),
         sa.Column("period", sa.String(7), nullable=False),
         sa.Column("comparator", sa.String(128), nullable=False),
+        # Version 8: the authority a comparator is for (its region, neighbours, published figure);
+        # "" for every authority (England, and benchmarks files without an org column)
+        sa.Column("org", sa.String(64), nullable=False, server_default=""),
     ],
     [
         sa.Column("value", sa.Float, nullable=True),

@@ -19,7 +19,7 @@ from data.export import restore
 from data.problems import Problem
 from data.readers import RawTable
 from metrics.catalogue import Catalogue
-from metrics.orgtree import tree_by_month
+from metrics.orgtree import authorities, tree_by_month
 
 ORG_TYPES = ("group", "authority", "service", "team")
 CODE_LENGTH = 64  # data.schema: org_units.code
@@ -52,7 +52,7 @@ KINDS = {
             ("commentary", "provenance"),  # provenance: written by `derive`, read and not stored
         ),
         Kind("targets", ("kpi", "from", "target", "tolerance"), ("org",)),
-        Kind("benchmarks", ("kpi", "period", "comparator", "value"), ("note",)),
+        Kind("benchmarks", ("kpi", "period", "comparator", "value"), ("note", "org")),
         Kind("process_changes", ("kpi", "org", "period", "note")),
         Kind(
             "actions", ("title", "owner", "due", "status", "kpis", "org"), ("starts_process", "description")
@@ -384,6 +384,23 @@ def validate_targets(table: RawTable, context: Context) -> tuple[pd.DataFrame, l
     return clean[~check.bad], check.problems
 
 
+def _authority_column(check: Checker, column: str, context: Context) -> None:
+    """Cells naming a unit that is not an authority (empty cells pass: every authority)."""
+    cells = check.cells(column)
+    known = set(context.orgs["code"])
+    heads = set(authorities(context.orgs))
+    kinds = dict(zip(context.orgs["code"], context.orgs["type"], strict=True))
+    check.flag((cells != "") & ~cells.isin(known), column, lambda v: f"unknown org unit {v!r}")
+    check.flag(
+        cells.isin(known) & ~cells.isin(heads),
+        column,
+        lambda v: (
+            f"{v!r} is a {kinds.get(v) or 'unit'}, not an authority: a benchmark belongs to an "
+            "authority (or, with org empty, to every authority)"
+        ),
+    )
+
+
 def validate_benchmarks(table: RawTable, context: Context) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checker(table)
     for column in ("kpi", "period", "comparator", "value"):
@@ -394,14 +411,20 @@ def validate_benchmarks(table: RawTable, context: Context) -> tuple[pd.DataFrame
         _max_length(check, "note", TEXT_LENGTH)
     months = _month_column(check, "period", context)
     value = _number_column(check, "value")
-    keys = pd.DataFrame({"k": check.cells("kpi"), "p": months, "c": check.cells("comparator")})
-    _duplicates(check, keys, "kpi, period and comparator", "comparator")
+    # org (optional): the authority a comparator is for; empty, every authority
+    org = check.cells("org") if "org" in table.frame else pd.Series("", index=table.frame.index)
+    if "org" in table.frame:
+        _authority_column(check, "org", context)
+    keys = pd.DataFrame({"k": check.cells("kpi"), "p": months, "c": check.cells("comparator"), "o": org})
+    what = "kpi, period, comparator and org" if "org" in table.frame else "kpi, period and comparator"
+    _duplicates(check, keys, what, "comparator")
     note = table.frame["note"] if "note" in table.frame else pd.Series("", index=table.frame.index)
     clean = pd.DataFrame(
         {
             "kpi": check.cells("kpi"),
             "period": months,
             "comparator": check.cells("comparator"),
+            "org": org,
             "value": value,
             "symbol": None,
             "note": note.where(note != "", None),

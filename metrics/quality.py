@@ -41,9 +41,9 @@ import pandas as pd
 from metrics import spc
 from metrics.aggregate import kpi_attributes, ratio_value
 from metrics.catalogue import Catalogue
-from metrics.orgtree import root, tree_by_month
+from metrics.orgtree import authorities, tree_by_month
 from metrics.periods import month_index, month_name
-from metrics.report import Dataset
+from metrics.report import Dataset, benchmarks_for
 
 FINDING_COLUMNS = ["check", "title", "severity", "kpi", "kpi_name", "org", "period", "message", "link"]
 SEVERITIES = ("error", "warning", "info")
@@ -499,7 +499,17 @@ def _published_mismatch(ctx: _Context) -> pd.DataFrame:
     published = published[published["kpi"].isin(set(monthly["kpi"]))].reset_index(drop=True)
     if published.empty:
         return _frame()
-    authority = root(orgs)
+    # each authority against its own published figures (and those of every authority, org "")
+    found = [_published_mismatch_of(ctx, a, benchmarks_for(published, a)) for a in authorities(orgs)]
+    found = [f for f in found if not f.empty]
+    return pd.concat(found, ignore_index=True) if found else _frame()
+
+
+def _published_mismatch_of(ctx: _Context, authority: str, published: pd.DataFrame) -> pd.DataFrame:
+    """One authority's figures against the published figures ``published`` (its own)."""
+    monthly = ctx.monthly
+    if published.empty:
+        return _frame()
     ours = monthly[monthly["org"] == authority]
     ours = ours.assign(index=_month_indexes(ours["period"]))
     published = published.assign(index=_month_indexes(published["period"]))

@@ -88,12 +88,28 @@ def for_authority(dataset: Dataset, code: str) -> Dataset:
     return replace(
         dataset,
         orgs=orgs,
+        benchmarks=benchmarks_for(dataset.benchmarks, code),
         figures=own(dataset.figures),
         targets=own(dataset.targets, generic=True),
         process_changes=own(dataset.process_changes),
         commentary=own(dataset.commentary),
         revisions=own(dataset.revisions),
     )
+
+
+def benchmarks_for(benchmarks: pd.DataFrame, authority: str) -> pd.DataFrame:
+    """The benchmarks an authority's report uses: every authority's (``org`` "": England, and
+    files without an org column) and its own (its region, neighbours, published figure); its own
+    beats every authority's for the same KPI, period and comparator. A frame without ``org`` is
+    every authority's."""
+    if "org" not in benchmarks or benchmarks.empty:
+        return benchmarks
+    org = benchmarks["org"].fillna("").astype(str)
+    chosen = benchmarks[(org == "") | (org == authority)]
+    mine = (org[chosen.index] == authority).to_numpy()
+    ordered = chosen.iloc[np.argsort(mine, kind="stable")]  # its own rows last: they win
+    kept = ordered.drop_duplicates(["kpi", "period", "comparator"], keep="last")
+    return kept.sort_index().reset_index(drop=True)
 
 
 class ReportError(UserError):

@@ -102,3 +102,24 @@ def test_chart_notes_say_what_is_hidden_and_why(catalogue):
     assert comparator_notes(dataset, catalogue["LAC_COUNT"], counts)[-1].startswith(
         "England and region figures are totals for far more children"
     )
+
+
+def test_an_authority_uses_its_own_benchmarks_before_every_authoritys():
+    from metrics.report import benchmarks_for
+
+    frame = pd.DataFrame(
+        [
+            ("CASELOAD_AVG", "2025-09", "England", 15.2, None, None, ""),
+            ("CASELOAD_AVG", "2025-09", "Region", 15.0, None, None, "LA1"),
+            ("CASELOAD_AVG", "2025-09", "Region", 14.0, None, None, ""),
+            ("CASELOAD_AVG", "2025-09", "Region", 17.0, None, None, "LA2"),
+        ],
+        columns=[*BENCHMARK_COLUMNS, "org"],
+    )
+    mine = benchmarks_for(frame, "LA1")
+    assert mine[["comparator", "value", "org"]].values.tolist() == [
+        ["England", 15.2, ""],
+        ["Region", 15.0, "LA1"],
+    ]
+    assert benchmarks_for(frame, "LA3")["value"].tolist() == [15.2, 14.0]  # every authority's only
+    assert benchmarks_for(BENCHMARKS, "LA1").equals(BENCHMARKS)  # no org column: every authority's
