@@ -232,7 +232,6 @@ def _visible_context(stamp: str, reader: str) -> Dataset:
         benchmarks=benchmarks_for(whole.benchmarks, seen.home) if seen.home else whole.benchmarks,
         process_changes=visible_units(whole.process_changes, seen),
         commentary=visible_units(whole.commentary, seen),
-        benchmarks=benchmarks_for(whole.benchmarks, seen.home) if seen.home else whole.benchmarks,
         home=seen.home,
     )
 
