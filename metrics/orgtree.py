@@ -7,6 +7,7 @@ restructure, so aggregation asks "who were the children of this unit in that mon
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from metrics.errors import UserError
@@ -40,18 +41,23 @@ def tree_by_month(orgs: pd.DataFrame, months: list[str]) -> pd.DataFrame:
 
 
 def _depths(tree: pd.DataFrame) -> pd.Series:
-    """Each row's depth: 0 for a root, else its parent's (in the same month) plus one."""
-    depth = pd.Series(-1, index=tree.index, dtype="int64")
-    depth[tree["parent"] == ""] = 0
-    key = (tree["org"] + "|" + tree["period"]).to_numpy(dtype=object)
-    parent_key = pd.Series((tree["parent"] + "|" + tree["period"]).to_numpy(dtype=object), index=tree.index)
+    """Depth of every (org, period) row: 0 at a root, one more than its parent's row in the same
+    month; -1 when the chain does not reach a root within 63 levels (or has a cycle)."""
+    count = len(tree)
+    depth = np.full(count, -1, dtype="int64")
+    depth[(tree["parent"] == "").fillna(False).to_numpy(dtype=bool)] = 0
+    rows = pd.MultiIndex.from_arrays([tree["org"].astype(object), tree["period"].astype(object)])
+    parent_row = rows.get_indexer(
+        pd.MultiIndex.from_arrays([tree["parent"].astype(object), tree["period"].astype(object)])
+    )
+    has_parent = parent_row >= 0
+    parent_depth = np.full(count, -1, dtype="int64")
     for level in range(1, 64):
-        at_level = (depth == level - 1).to_numpy()
-        if not at_level.any():
+        if not (depth == level - 1).any():
             break
-        hits = parent_key.isin(key[at_level])
-        depth[(depth < 0) & hits] = level
-    return depth
+        parent_depth[has_parent] = depth[parent_row[has_parent]]
+        depth[(depth < 0) & (parent_depth == level - 1)] = level
+    return pd.Series(depth, index=tree.index, dtype="int64")
 
 
 def descendants(orgs: pd.DataFrame, code: str) -> set[str]:

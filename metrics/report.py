@@ -270,13 +270,30 @@ def _period_commentary(frame: pd.DataFrame, labels: pd.Series) -> pd.Series:
         return out
     tagged = frame.loc[noted, "period"].map(month_name) + ": " + frame.loc[noted, "commentary"].astype(str)
     key = frame["kpi"] + "|" + frame["org"] + "|" + labels
-    notes = pd.DataFrame({"key": key[noted], "at": frame.loc[noted, "period"], "text": tagged})
-    rows = pd.DataFrame({"key": key, "row_at": frame["period"], "row": frame.index})
-    rows = rows[rows["key"].isin(set(notes["key"]))]
-    pairs = rows.merge(notes, on="key")
-    pairs = pairs[pairs["at"] <= pairs["row_at"]].sort_values(["row", "at"])
-    joined = pairs.groupby("row")["text"].agg("; ".join)
-    out.loc[joined.index] = joined
+    rows = pd.DataFrame(
+        {"key": key, "at": frame["period"], "text": tagged.reindex(frame.index), "pos": np.arange(len(frame))}
+    )
+    rows = rows[rows["key"].isin(set(key[noted]))].sort_values(["key", "at"], kind="stable")
+    keys, ats = rows["key"].tolist(), rows["at"].tolist()
+    notes, positions = rows["text"].tolist(), rows["pos"].tolist()
+    found: list[int] = []
+    values: list[str] = []
+    texts: list[str] = []
+    start, count = 0, len(keys)
+    while start < count:  # each run of rows of one period and month: the notes up to that month
+        stop = start + 1
+        while stop < count and keys[stop] == keys[start] and ats[stop] == ats[start]:
+            stop += 1
+        if start == 0 or keys[start] != keys[start - 1]:
+            texts = []
+        texts.extend(text for text in notes[start:stop] if isinstance(text, str))
+        if texts:
+            joined = "; ".join(texts)
+            found.extend(positions[start:stop])
+            values.extend([joined] * (stop - start))
+        start = stop
+    joined_rows = pd.Series(values, index=frame.index[found], dtype=object)
+    out.loc[joined_rows.index] = joined_rows
     return out
 
 

@@ -7,7 +7,9 @@ instead.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from data import schema
+from data.demo import build_demo_database
 from data.engine import make_engine, normalise_url
 from metrics.catalogue import Catalogue, load_catalogue
 
@@ -117,3 +120,31 @@ def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database (``python -m data demo``), built once for the whole run: the xdist
+    workers share one build (the first to ask builds it under a lock). Read it or copy it
+    (:func:`demo_copy`); never write to it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run
+    path = root / "demo-template" / "demo.db"
+    path.parent.mkdir(exist_ok=True)
+    with (root / "demo-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not path.exists():
+                build_demo_database(f"sqlite:///{path}")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, demo_database: Path, name: str = "demo") -> str:
+    """A private copy of the demo database in a new temporary folder: its URL (the same as
+    ``build_demo_database`` there, without building it again)."""
+    path = tmp_path_factory.mktemp(name) / "demo.db"
+    shutil.copyfile(demo_database, path)
+    return f"sqlite:///{path}"

@@ -9,7 +9,6 @@ import io
 import pandas as pd
 import pytest
 
-from data.demo import build_demo_database
 from data.engine import make_engine
 from data.queries import read_orgs
 from data.report_store import read_report, read_series
@@ -17,13 +16,12 @@ from metrics import spc, views
 from metrics.catalogue import load_catalogue
 from metrics.periods import add_months
 from metrics.report import ReportQuery
+from tests.conftest import demo_copy
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('one-answer') / 'demo.db'}"
-    build_demo_database(url)
-    return url
+def demo_url(tmp_path_factory, demo_database):
+    return demo_copy(tmp_path_factory, demo_database, "one-answer")
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from data.demo import build_demo_database
 from data.engine import make_engine
 from data.migrate import ensure_schema
 from tests.browser.dash_page import ROOT, ConsoleWatch
 from tests.browser.serving import Served
-from tests.conftest import skip_or_fail
+from tests.conftest import demo_copy, skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,11 +63,9 @@ def servers() -> Iterator[Callable[[str], Served]]:
 
 
 @pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo database (``python -m data demo``), built once into a temporary folder."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    build_demo_database(url)
-    return url
+def demo_url(tmp_path_factory: pytest.TempPathFactory, demo_database: Path) -> str:
+    """The demo database (``python -m data demo``): a copy of the run's one build."""
+    return demo_copy(tmp_path_factory, demo_database)
 
 
 @pytest.fixture(scope="session")

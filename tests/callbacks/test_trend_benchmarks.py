@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from data.demo import build_demo_database
+from tests.conftest import demo_copy
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    build_demo_database(url)
+def app(tmp_path_factory, demo_database):
+    url = demo_copy(tmp_path_factory, demo_database)
     from app import create_app
 
     return create_app(url)

@@ -8,17 +8,15 @@ import io
 import pytest
 
 from callbacks.view import ViewError, build_search, query_params, resolve_view
-from data.demo import build_demo_database
 from data.engine import make_engine
 from data.queries import read_dataset
 from data.report_store import read_series
+from tests.conftest import demo_copy
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    build_demo_database(url)
-    return url
+def demo_url(tmp_path_factory, demo_database):
+    return demo_copy(tmp_path_factory, demo_database)
 
 
 @pytest.fixture(scope="module")

@@ -12,25 +12,22 @@ import pytest
 from openpyxl import load_workbook
 
 from data.cli import main
-from data.demo import build_demo_database
 from data.engine import make_engine
 from data.report_store import read_report
 from layouts.numbers import format_value
 from metrics.catalogue import load_catalogue
 from metrics.report import ReportQuery
-from tests.conftest import skip_or_fail
+from tests.conftest import demo_copy, skip_or_fail
 
 pytestmark = pytest.mark.browser
 PERIOD = "2026/27 Q2"
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_url(tmp_path_factory: pytest.TempPathFactory, demo_database: Path) -> str:
     if not Path("/usr/bin/chromium").exists() or not shutil.which("pdftotext"):
         skip_or_fail("the pack needs /usr/bin/chromium and poppler-utils (pdftotext)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('pack') / 'demo.db'}"
-    build_demo_database(url)
-    return url
+    return demo_copy(tmp_path_factory, demo_database, "pack")
 
 
 @pytest.fixture(scope="module")
