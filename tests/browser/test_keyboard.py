@@ -43,7 +43,15 @@ def test_tab_reaches_every_control_in_order(page: Page, info: PageInfo):
     )
     stops = tab_through(page)
     assert stops[0] == {"tag": "A", "text": "Skip to main content", "control": None, "inContent": False}
-    menu = ["Scorecard", "Exceptions", "KPI trend", "Team comparison", "Team grid", "Committee pack"]
+    menu = [
+        "Scorecard",
+        "Exceptions",
+        "KPI trend",
+        "Team comparison",
+        "Team grid",
+        "Committee pack",
+        "Region",
+    ]
     menu += ["Data quality", "Data"]
     assert [s["text"] for s in stops[1 : len(menu) + 1]] == menu
     reached = [s["control"] for s in stops if s["control"]]
