@@ -17,7 +17,7 @@ Goals (issue 13): the month's load at 20 authorities within 1.5 x the load at 1;
 at 1. The ratios are of two runs of this script's own measurements, on the same machine.
 
     python bench/region.py [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-                           [--authorities 1,20] [--requests 400] [--clients 20] [--keep]
+                           [--authorities 1,20] [--requests 400] [--clients 20] [--keep | --reuse]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from scaled import Layout, scaled_frames  # noqa: E402
 
 from data.engine import make_engine  # noqa: E402
 from data.load import load_files  # noqa: E402
+from data.migrate import ensure_schema  # noqa: E402
 from data.shares import change_shares  # noqa: E402
 from metrics.catalogue import load_catalogue  # noqa: E402
 from metrics.periods import add_months  # noqa: E402
@@ -105,7 +106,7 @@ def owner_of(orgs: pd.DataFrame, heads: list[str]) -> dict[str, str]:
     return found
 
 
-def month_file(url: str, head: str, units: list[str], folder: Path) -> Path:
+def month_file(url: str, head: str, units: list[str], folder: Path) -> tuple[Path, str]:
     """The authority's next month: its latest month's figures nudged, as a figures file."""
     engine = make_engine(url, read_only=True)
     query = sa.text(
@@ -113,17 +114,21 @@ def month_file(url: str, head: str, units: list[str], folder: Path) -> Path:
         "WHERE is_current AND period = :p AND org = ANY(:units)"
     )
     with engine.connect() as conn:
-        rows = pd.DataFrame(conn.execute(query, {"p": LAST_MONTH, "units": units}).fetchall())
+        latest = conn.execute(
+            sa.text("SELECT max(period) FROM figures WHERE org = ANY(:u)"), {"u": units}
+        ).scalar()
+        rows = pd.DataFrame(conn.execute(query, {"p": latest, "units": units}).fetchall())
     engine.dispose()
+    new_month = add_months(str(latest), 1)
     rng = np.random.default_rng(7)
     nudge = rng.uniform(0.97, 1.0, len(rows))
     rows["numerator"] = np.floor(rows["numerator"] * nudge)
     rows["value"] = np.rint(rows["value"] * nudge)
-    rows.insert(0, "period", NEW_MONTH)
+    rows.insert(0, "period", new_month)
     rows["commentary"] = ""
-    path = folder / f"{head}-{NEW_MONTH}.csv"
+    path = folder / f"{head}-{new_month}.csv"
     rows.to_csv(path, index=False)
-    return path
+    return path, new_month
 
 
 def serve_and_measure(url: str, head: str, grouped: bool, folder: Path, args: argparse.Namespace) -> dict:
@@ -152,13 +157,32 @@ def serve_and_measure(url: str, head: str, grouped: bool, folder: Path, args: ar
     return out
 
 
+def existing(base: str, name: str, authorities: int) -> tuple[str, int, str] | None:
+    """A database this script built before (``--reuse``), brought to the current schema."""
+    url = database_url(base, name)
+    try:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            ensure_schema(conn)  # as an operator upgrading the program does
+            figures = conn.execute(sa.text("SELECT count(*) FROM figures WHERE is_current")).scalar_one()
+        engine.dispose()
+    except sa.exc.OperationalError:
+        return None
+    return (url, int(figures), Layout(1, authorities).authority(0)) if figures else None
+
+
 def run(base: str, authorities: int, args: argparse.Namespace) -> dict:
     name = f"bench_region_{authorities}"
-    url = fresh_database(base, name)
     with tempfile.TemporaryDirectory(prefix="region-") as tmp:
         folder = Path(tmp)
-        built, figures, head = build(url, authorities, folder)
-        print(f"{authorities} authorities: {figures:,} figures loaded in {built:.0f} s", flush=True)
+        found = existing(base, name, authorities) if args.reuse else None
+        if found:
+            url, figures, head = found
+            print(f"{authorities} authorities: reusing {name} ({figures:,} figures)", flush=True)
+        else:
+            url = fresh_database(base, name)
+            built, figures, head = build(url, authorities, folder)
+            print(f"{authorities} authorities: {figures:,} figures loaded in {built:.0f} s", flush=True)
         engine = make_engine(url, read_only=True)
         with engine.connect() as conn:
             units = [
@@ -169,15 +193,15 @@ def run(base: str, authorities: int, args: argparse.Namespace) -> dict:
                 )
             ]
         engine.dispose()
-        new = month_file(url, head, units, folder)
+        new, month = month_file(url, head, units, folder)
         started = time.perf_counter()
-        load_files(make_engine(url), [new], user="bench", month="2026-11")
+        load_files(make_engine(url), [new], user="bench", month=add_months(month, 1))
         loaded = time.perf_counter() - started
         print(
             f"  {head}'s new month ({len(pd.read_csv(new)):,} figures) loaded in {loaded:.2f} s", flush=True
         )
         measured = serve_and_measure(url, head, authorities > 1, folder, args)
-    if not args.keep:
+    if not (args.keep or args.reuse):
         admin = sa.create_engine(
             base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
         )
@@ -194,6 +218,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--reuse", action="store_true", help="reuse (and keep) databases built before")
     args = parser.parse_args()
     shapes = [int(n) for n in args.authorities.split(",")]
     runs = {n: run(args.pg, n, args) for n in shapes}
