@@ -129,8 +129,13 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
 
     page.goto(f"/compare?kpi={KPI}&org=SFS")  # the team grid: any team of the service
     expect(page.locator("table.compare-grid")).to_be_visible()
-    page.locator("#commentary-org").select_option(label="Assessment Team 2")
-    page.locator("#commentary-month").select_option(label="2024-11")
+    # each choice fetches that unit and month's stored text into the box: wait for it before typing,
+    # or a late answer (a busy runner) replaces what was typed
+    for control, label in (("#commentary-org", "Assessment Team 2"), ("#commentary-month", "2024-11")):
+        with page.expect_response(
+            lambda r: "_dash-update-component" in r.url and "commentary-text" in (r.request.post_data or "")
+        ):
+            page.locator(control).select_option(label=label)
     page.locator("#commentary-text").fill("Team 2 covered Team 1's duty week.")
     page.get_by_role("button", name="Save commentary").click()
     expect(page.locator("#commentary-status")).to_have_text("Saved.")
