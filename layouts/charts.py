@@ -361,7 +361,7 @@ def region_figure(trend: pd.DataFrame, group: str, unit: str, title: str) -> go.
             go.Scatter(
                 x=pooled["period"],
                 y=pooled["value"],
-                name=f"{names.get(group, group)} (pooled)",
+                name=str(names.get(group, group)),  # the rows name it "... (pooled)"
                 mode="lines",
                 line={"color": "#0b0c0c", "width": 4, "dash": "dash"},
                 hovertext=_hover(pooled["value"], unit),
