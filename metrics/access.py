@@ -69,10 +69,6 @@ class Scope:
     def sees_unit(self, code: str) -> bool:
         return self.full is None or code in self.full or any(o == code for o, _ in self.shared)
 
-    def sees(self, code: str, kpi: str, kind: str = "month") -> bool:
-        """May the reader see this unit's figures of ``kpi`` by ``kind`` of period?"""
-        return self.full is None or code in self.full or (kind == "month" and (code, kpi) in self.shared)
-
     def may_read(self, code: str, period: str = "month", kpis: tuple[str, ...] | None = None) -> bool:
         """May the reader ask for ``code``'s report by ``period`` for ``kpis`` (None: those it
         may see)? Another authority's unit: only months, only of KPIs it shares."""
