@@ -47,6 +47,7 @@ def scorecard_of(view: dict[str, str | None]) -> pd.DataFrame:
 
 
 @source.view_callback(
+    "/",
     Output(ids.content("scorecard"), "children"),
     Input(ids.URL, "search"),
     Input(ids.ready("scorecard"), "data"),
@@ -72,7 +73,10 @@ def scorecard(search: str | None, _ready: object = None):
 
 
 @source.view_callback(
-    Output(ids.content("trend"), "children"), Input(ids.URL, "search"), Input(ids.ready("trend"), "data")
+    "/kpi",
+    Output(ids.content("trend"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("trend"), "data"),
 )
 def trend(search: str | None, _ready: object = None):
     try:
@@ -130,7 +134,10 @@ def breakdown_of(kpi: str, org: str, month: str) -> pd.DataFrame:
 
 
 @source.view_callback(
-    Output(ids.content("compare"), "children"), Input(ids.URL, "search"), Input(ids.ready("compare"), "data")
+    "/compare",
+    Output(ids.content("compare"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("compare"), "data"),
 )
 def compare(search: str | None, _ready: object = None):
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output
 
 from callbacks import source, writing
 from callbacks.content import DOMAIN_ERRORS, org_name, scorecard_of, view_of
@@ -20,10 +20,12 @@ def exception_report(view: dict[str, str | None]):
     return rows, exceptions.commentary_for(rows, month), exceptions.captions(history, list(rows["kpi"]))
 
 
-@callback(
+@source.view_callback(
+    "/exceptions",
     Output(ids.content("exceptions"), "children"),
     Input(ids.URL, "search"),
     Input(ids.ready("exceptions"), "data"),
+    cached=False,
 )
 def exceptions_view(search: str | None, _ready: object = None):
     try:

@@ -24,7 +24,10 @@ MIMETYPES = {
 
 
 @source.view_callback(
-    Output(ids.content("pack"), "children"), Input(ids.URL, "search"), Input(ids.ready("pack"), "data")
+    "/pack",
+    Output(ids.content("pack"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("pack"), "data"),
 )
 def pack(search: str | None, _ready: object = None):
     try:

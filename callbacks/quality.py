@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output
 
 from callbacks import source
 from callbacks.content import DOMAIN_ERRORS, view_of
@@ -11,10 +11,12 @@ from layouts.quality import quality_content
 from metrics.findings_view import filtered, for_people
 
 
-@callback(
+@source.view_callback(
+    "/quality",
     Output(ids.content("quality"), "children"),
     Input(ids.URL, "search"),
     Input(ids.ready("quality"), "data"),
+    cached=False,
 )
 def quality_view(search: str | None, _ready: object = None):
     dataset = source.dataset()

@@ -50,7 +50,10 @@ def fetch_region(view: dict[str, str | None]) -> tuple[pd.DataFrame, pd.DataFram
 
 
 @source.view_callback(
-    Output(ids.content("region"), "children"), Input(ids.URL, "search"), Input(ids.ready("region"), "data")
+    "/region",
+    Output(ids.content("region"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("region"), "data"),
 )
 def region(search: str | None, _ready: object = None):
     try:

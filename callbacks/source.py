@@ -26,18 +26,21 @@ from typing import Any, TypeVar
 
 import pandas as pd
 from cachelib.serializers import BaseSerializer
-from dash import callback
+from dash import callback, ctx
+from dash.exceptions import PreventUpdate
 from flask import current_app, g
 from flask_caching import Cache
 from plotly.io.json import to_json_plotly
 
 from callbacks import shared
 from callbacks.auth import current_user
+from callbacks.view import build_search, query_params, resolve_view
 from data.engine import NoDatabase, make_engine
 from data.findings import read_current_findings
 from data.queries import read_actions, read_dataset, read_loads
 from data.region_store import read_region, read_shares
 from data.report_store import read_report, read_rows, read_series, report_version
+from layouts.static_html import static_tables
 from metrics.access import EVERYTHING, Scope, scope_for, visible_orgs, visible_rows, visible_units
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.errors import UserError
@@ -369,8 +372,10 @@ def per_view(func: Callable[..., Any]) -> Callable[..., Any]:
 
     Kept as the plain JSON data of the components, which Dash serialises about ten times faster
     than component objects (and in the same time as any precomputed output); about a fifth of
-    the memory of the component objects. The key (``view:NAME:VERSION:DIGEST``) is made here
-    rather than by ``memoize``, which inspects the signature on every call.
+    the memory of the component objects. Its read-only tables go as HTML text
+    (:mod:`layouts.static_html`): the browser shows that many times faster than components.
+    The key (``view:NAME:VERSION:DIGEST``) is made here rather than by ``memoize``, which
+    inspects the signature on every call.
     """
     name = f"{func.__module__}.{func.__qualname__}"
 
@@ -379,19 +384,52 @@ def per_view(func: Callable[..., Any]) -> Callable[..., Any]:
         key = f"view:{name}:{version()}:{reader()}:{_digest(args)}"
         content = views.get(key)
         if content is None:
-            content = json.loads(to_json_plotly(func(*args)))
+            content = static_tables(json.loads(to_json_plotly(func(*args))))
             views.set(key, content)
         return content
 
     return cached
 
 
-def view_callback(*dependencies: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``dash.callback`` for a page's content: Dash is given :func:`per_view` of the function,
-    the function itself stays as written (tests call it and get components)."""
+def view_callback(
+    path: str, *dependencies: Any, cached: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``dash.callback`` for the content of the page at ``path`` (first input: the URL's query):
+    Dash is given :func:`per_view` of the function (``cached``), or the function with its tables
+    as HTML; the function itself stays as written (tests call it and get components).
+
+    A page's first call is skipped while its address lacks the defaults the URL is about to be
+    given (:func:`callbacks.pages.sync_url_and_controls`): the change to the URL draws the page,
+    and drawing it for the bare address too sent and drew the whole content twice."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        callback(*dependencies)(per_view(func))
+        drawn = per_view(func) if cached else _as_static(func)
+
+        @functools.wraps(func)
+        def content(search: str | None, *rest: Any) -> Any:
+            if ctx.triggered_id is None and awaits_defaults(path, search):
+                raise PreventUpdate
+            return drawn(search, *rest)
+
+        callback(*dependencies)(content)
         return func
 
     return register
+
+
+def _as_static(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def drawn(*args: Any) -> Any:
+        return static_tables(json.loads(to_json_plotly(func(*args))))
+
+    return drawn
+
+
+def awaits_defaults(path: str, search: str | None) -> bool:
+    """True when the address of the page at ``path`` lacks defaults that will be written into it
+    (an address that cannot be read is drawn as it is: the page says what is wrong)."""
+    try:
+        view = resolve_view(path, query_params(search), dataset(), catalogue(), series())
+    except UserError:
+        return False
+    return build_search(view) != (search or "")

@@ -42,7 +42,10 @@ def fetch_grid(view: dict[str, str | None]) -> pd.DataFrame:
 
 
 @source.view_callback(
-    Output(ids.content("teams"), "children"), Input(ids.URL, "search"), Input(ids.ready("teams"), "data")
+    "/teams",
+    Output(ids.content("teams"), "children"),
+    Input(ids.URL, "search"),
+    Input(ids.ready("teams"), "data"),
 )
 def teams(search: str | None, _ready: object = None):
     try:

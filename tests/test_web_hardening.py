@@ -104,9 +104,11 @@ def body_for(output: str, inputs: list, state: list | None = None, outputs: obje
     }
 
 
-def scorecard_body(search: object) -> dict:
+def scorecard_body(search: object, changed: tuple[str, ...] = ("url.search",)) -> dict:
+    """The scorecard's content callback after a change of the URL (``changed=()``: its first call)."""
     ready = {"id": {"page": "scorecard", "type": "ready"}, "property": "data", "value": None}
-    return body_for(SCORECARD, [{"id": "url", "property": "search", "value": search}, ready])
+    body = body_for(SCORECARD, [{"id": "url", "property": "search", "value": search}, ready])
+    return {**body, "changedPropIds": list(changed)}
 
 
 def page_body(pathname: object, search: object = "") -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -121,3 +122,55 @@ def test_teams_csv_is_one_row_per_indicator_and_unit(client):
     assert (
         client.get("/api/teams.csv?sort=NOPE").data == b"there is no unit with the code 'NOPE' to sort by\n"
     )
+
+
+def scorecard_request(search: str, changed: list[str]) -> dict:
+    ready = {"id": {"page": "scorecard", "type": "ready"}, "property": "data", "value": None}
+    output = {"page": "scorecard", "type": "content"}
+    return {
+        "output": '{"page":"scorecard","type":"content"}.children',
+        "outputs": {"id": output, "property": "children"},
+        "inputs": [{"id": "url", "property": "search", "value": search}, ready],
+        "state": [],
+        "changedPropIds": changed,
+    }
+
+
+@pytest.mark.parametrize(
+    ("search", "changed", "status"),
+    [
+        ("", [], 204),  # first call on a bare address: the URL is about to get its defaults
+        ("?org=SFS", [], 204),
+        ("?org=LA&period=month&month=2026-09", [], 200),  # already whole: drawn at once
+        ("", ["url.search"], 200),  # a change of the URL is always drawn
+        ("?org=NOPE", [], 200),  # an address that cannot be read says so at once
+    ],
+)
+def test_a_page_is_drawn_once_when_its_address_gains_defaults(client, search, changed, status):
+    response = client.post("/_dash-update-component", json=scorecard_request(search, changed))
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+
+
+def static_html_of(node: object):
+    """The ``data-html`` of every static table box in Dash's JSON form of components."""
+    if isinstance(node, list):
+        for part in node:
+            yield from static_html_of(part)
+    elif isinstance(node, dict):
+        props = node.get("props", {})
+        if props.get("className") == "static-html":
+            yield props["data-html"]
+        yield from static_html_of(props.get("children"))
+
+
+def test_the_scorecard_tables_reach_the_browser_as_html(client):
+    response = client.post(
+        "/_dash-update-component", json=scorecard_request("?org=LA&period=month&month=2026-09", [])
+    )
+    content = response.get_json()["response"][
+        json.dumps({"page": "scorecard", "type": "content"}, separators=(",", ":"))
+    ]
+    tables = list(static_html_of(content["children"]))
+    assert len(tables) == 10  # one per stage of the child's journey
+    assert all(t.startswith('<table class="data-table scorecard"><caption>') for t in tables)
+    assert any('<a href="/kpi?kpi=CP_PLANS&amp;org=LA' in t and "data-link" in t for t in tables)
