@@ -1,8 +1,9 @@
-"""Every figure a page shows is in its download: each page's tables (values, n of N, targets,
-statuses, England, region and neighbour figures) and the figures in its sentences, read off the
-screen in Chromium, against the file its own "Download CSV" link gives, row by row (unit, KPI,
-period): the scorecard, the exceptions paper and the team grid for the authority, a service and a
-team by month, quarter and year to date; the KPI trend page (its table, its sentence and its
+"""Every figure a page shows is in its download: the figures in each page's tables (values,
+n of N, targets, statuses, England, region and neighbour figures), sentences and sparklines'
+words, read off the screen in Chromium, are found, formatted as shown, in the row (unit, KPI,
+period) of the file the page's own download link gives. The scorecard and the exceptions paper
+for the authority, a service and a team by month, quarter and year to date; the team grid for
+the authority and two services by the three; the KPI trend page (its table, its sentence and its
 breakdown by unit) monthly and quarterly; the team comparison's grid and target.
 
 The regional page's table against its download is in ``test_region.py``: the demo has no group
@@ -52,6 +53,9 @@ GRID_VIEWS = [  # a unit with units below it (a team has none), period, month
     ("SFS", "month", "2026-09"),
     ("CLA", "ytd", "2026-09"),
 ]
+DRAWN = 45_000
+"""ms to wait for a page's content: the authority's card and grid are the biggest tables drawn,
+and a busy 2-core runner has taken over 15 s (the default) to draw them."""
 COMPARATOR_HEADINGS = {
     "england": "England",
     "region": "Region",
@@ -100,18 +104,30 @@ def shown_ratio(row: pd.Series, unit: str) -> str:
 # --- the scorecard ------------------------------------------------------------------------------
 
 
+def spark_text(spark: object, unit: str) -> str:
+    """The sparkline's words (its alt text) from a download's ``spark`` (13 months, ``;`` between)."""
+    values = [float(v) for v in str(spark).split(";") if v]
+    if len(values) < 2:
+        return "Too few months to draw a trend"
+    return f"Last 13 months from {format_value(values[0], unit)} to {format_value(values[-1], unit)}"
+
+
 def scorecard_rows(page: Page) -> dict[str, dict[str, str]]:
-    """Each scorecard row's visible text by column heading, keyed by the indicator's name."""
+    """Each scorecard row's visible text by column heading (and its sparkline's words, under
+    "spark"), keyed by the indicator's name."""
     rows: dict[str, dict[str, str]] = {}
     for table in page.locator("table.scorecard").all():
-        for named in table_rows(table):
-            rows[named["Indicator"].splitlines()[0].strip()] = named
+        sparks = table.locator("tbody tr").evaluate_all(
+            "trs => trs.map(tr => (tr.querySelector('img.sparkline') || {alt: ''}).alt)"
+        )
+        for named, spark in zip(table_rows(table), sparks, strict=True):
+            rows[named["Indicator"].splitlines()[0].strip()] = {**named, "spark": spark}
     return rows
 
 
 @pytest.mark.parametrize(("org", "period", "month"), VIEWS, ids=ids(VIEWS))
 def test_every_scorecard_figure_is_in_its_download(page: Page, org, period, month):
-    open_page(page, f"/?org={org}&period={period}&month={month}")
+    open_page(page, f"/?org={org}&period={period}&month={month}", DRAWN)
     shown = scorecard_rows(page)
     assert shown, "the scorecard drew no rows"
     download = downloaded(page, page.get_by_role("link", name="Download CSV"))
@@ -122,6 +138,7 @@ def test_every_scorecard_figure_is_in_its_download(page: Page, org, period, mont
         assert cells["Value"] == value, (name, cells["Value"])
         assert cells["Target"] == target_text(row["target"], unit), (name, cells["Target"])
         assert cells["Status"].endswith(status_text(row["rag"])), (name, cells["Status"])
+        assert cells["spark"] == spark_text(row["spark"], unit), (name, cells["spark"])
         for prefix, heading in (("england", "England"), ("neighbours", "Neighbours")):
             if heading in cells:
                 assert cells[heading].startswith(value_text(row[f"{prefix}_latest"], unit)), (name, heading)
@@ -142,6 +159,7 @@ def exception_articles(page: Page) -> list[dict[str, str]]:
                 value: facts.find(f => f.startsWith('Value:')) || '',
                 target: facts.find(f => f.startsWith('Target:')) || '',
                 status: a.querySelector('.exception-facts .rag').innerText.trim(),
+                spark: (a.querySelector('img.sparkline') || {alt: ''}).alt,
             };
         })"""
     )
@@ -149,7 +167,7 @@ def exception_articles(page: Page) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize(("org", "period", "month"), EXCEPTION_VIEWS, ids=ids(EXCEPTION_VIEWS))
 def test_every_exception_figure_is_in_its_download(page: Page, org, period, month):
-    open_page(page, f"/exceptions?org={org}&period={period}&month={month}")
+    open_page(page, f"/exceptions?org={org}&period={period}&month={month}", DRAWN)
     shown = exception_articles(page)
     assert shown, "no exceptions in this view: choose one with some"
     download = downloaded(page, page.get_by_role("link", name="Download CSV"))
@@ -161,6 +179,7 @@ def test_every_exception_figure_is_in_its_download(page: Page, org, period, mont
         assert article["target"] == f"Target: {target_text(row['target'], unit)}", article
         assert article["status"].endswith(status_text(row["rag"])), article
         assert article["why"] == f"Why it is here: {row['reasons']}", article
+        assert article["spark"] == spark_text(row["spark"], unit), article
     rags = download["rag"].value_counts()
     red, amber = int(rags.get("red", 0)), int(rags.get("amber", 0))
     counts = page.locator(".exception-counts").inner_text()
@@ -179,7 +198,7 @@ def caption_table(page: Page, words: str) -> Locator:
 @pytest.mark.parametrize(("kpi", "org", "period", "start", "end"), TREND_VIEWS, ids=ids(TREND_VIEWS))
 def test_every_trend_figure_is_in_its_download(page: Page, catalogue, kpi, org, period, start, end):
     indicator = catalogue[kpi]
-    open_page(page, f"/kpi?kpi={kpi}&org={org}&period={period}&from={start}&to={end}")
+    open_page(page, f"/kpi?kpi={kpi}&org={org}&period={period}&from={start}&to={end}", DRAWN)
     table = caption_table(page, "the figures in the chart")
     shown = table_rows(table)
     assert shown, "the trend table has no rows"
@@ -253,7 +272,7 @@ def compare_grid(page: Page) -> list[dict[str, str]]:
 @pytest.mark.parametrize(("kpi", "org", "start", "end"), COMPARE_VIEWS, ids=ids(COMPARE_VIEWS))
 def test_every_comparison_figure_is_in_its_download(page: Page, catalogue, kpi, org, start, end):
     unit = catalogue[kpi].unit
-    open_page(page, f"/compare?kpi={kpi}&org={org}&from={start}&to={end}")
+    open_page(page, f"/compare?kpi={kpi}&org={org}&from={start}&to={end}", DRAWN)
     shown = compare_grid(page)
     download = downloaded(page, page.get_by_role("link", name="Download CSV"))
     download = download.assign(month=download["period"].map(month_name))
@@ -307,7 +326,7 @@ def team_grid(page: Page) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(("org", "period", "month"), GRID_VIEWS, ids=ids(GRID_VIEWS))
 def test_every_team_grid_figure_is_in_its_download(page: Page, catalogue, org, period, month):
-    open_page(page, f"/teams?org={org}&period={period}&month={month}&sort=stage")
+    open_page(page, f"/teams?org={org}&period={period}&month={month}&sort=stage", DRAWN)
     shown = team_grid(page)
     assert shown, "the grid has no rows"
     download = downloaded(page, page.get_by_role("link", name="Download CSV"))
