@@ -19,7 +19,7 @@ from callbacks import source
 from callbacks.content import scorecard_of
 from callbacks.exceptions import exception_report
 from callbacks.view import query_params, resolve_view
-from data.export import export_csv
+from data.export import export_csv, format_number
 from data.queries import iter_figures
 from metrics import views
 from metrics.access import visible_units
@@ -149,9 +149,10 @@ def dataset_csv() -> Response:
 
 
 CARD_COLUMNS = ["stage", "england_latest", "england_period", "england_vs"]
-CARD_COLUMNS += ["neighbours_latest", "neighbours_period", "neighbours_vs"]
+CARD_COLUMNS += ["neighbours_latest", "neighbours_period", "neighbours_vs", "spark"]
 """What a scorecard row shows beyond the export's columns: its latest England and neighbour
-figures (which may refer to an earlier month than the row), and how ours compares."""
+figures (which may refer to an earlier month than the row), how ours compares, and the
+sparkline's 13 monthly values (oldest first, ``;`` between, empty where missing)."""
 
 
 View = dict[str, str | None]
@@ -168,6 +169,7 @@ def card_csv(page: str, rows_of: Callable[[View], pd.DataFrame], extra: list[str
     except UserError as exc:
         return bad_request(str(exc))
     columns = [*EXPORT_COLUMNS, *CARD_COLUMNS, *extra]
+    rows = rows.assign(spark=rows["spark"].map(lambda values: ";".join(map(format_number, values))))
     name = "-".join(str(view[k]) for k in ("org", "period", "month"))
     return _csv(
         export_csv(rows[columns], source.dataset().notice), f"{page.strip('/') or 'scorecard'}-{name}.csv"

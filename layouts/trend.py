@@ -178,5 +178,19 @@ def _breakdown(rows: pd.DataFrame, kpi: Kpi, org_name: str) -> html.Section:
             html.H2("Breakdown by unit"),
             graph(breakdown_figure(rows, kpi.unit, title), "breakdown", summary),
             c.table(rows.assign(unit=kpi.unit), columns, caption=title),
+            html.P(
+                c.download_link(
+                    {
+                        "kpi": kpi.code,
+                        "org": ",".join(rows["org"]),
+                        "period": "month",
+                        "from": month,
+                        "to": month,
+                    },
+                    label="Download the breakdown (CSV)",
+                    what="the breakdown's figures",
+                ),
+                className="downloads",
+            ),
         ]
     )

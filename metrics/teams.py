@@ -13,8 +13,9 @@ import pandas as pd
 from metrics.catalogue import Catalogue
 
 TEAMS_CSV_COLUMNS = ["period", "kpi", "org", "value", "target", "rag", "variation"]
-GRID_COLUMNS = [*TEAMS_CSV_COLUMNS, "numerator", "denominator", "kpi_name", "org_name", "unit", "stage"]
-GRID_COLUMNS += ["change", "position"]
+TEAMS_CSV_COLUMNS += ["numerator", "denominator", "change", "kpi_name", "org_name"]
+"""The grid's download: every figure a cell shows (value, n of N, target), its marks and names."""
+GRID_COLUMNS = [*TEAMS_CSV_COLUMNS, "unit", "stage", "position"]
 SEVERITY = {"red": 0, "amber": 1, "green": 2}
 SPECIAL = ("improvement", "concern", "neutral")
 CHANGES = {

@@ -92,12 +92,13 @@ class ConsoleWatch:
         self.errors.clear()
 
 
-def open_page(page: Page, path: str) -> PageInfo:
-    """Go to ``path`` (with any query) and wait until its heading and content are drawn."""
+def open_page(page: Page, path: str, timeout: float | None = None) -> PageInfo:
+    """Go to ``path`` (with any query) and wait until its heading and content are drawn
+    (``timeout`` ms for the content, else the default)."""
     info = BY_PATH[urlparse(path).path]
     page.goto(path)
     expect(page.locator("main h1")).to_have_text(info.h1)
-    expect(page.locator(info.ready).first).to_be_visible()
+    expect(page.locator(info.ready).first).to_be_visible(timeout=timeout)
     wait_for_params(page, info.params)
     return info
 

@@ -15,9 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 from data.engine import make_engine
 from data.load import load_files
 from data.shares import change_shares
-from layouts.numbers import format_value
+from layouts.numbers import format_value, ratio_text
 from metrics.catalogue import load_catalogue
 from tests.browser.conftest import VIEWPORT
+from tests.browser.figures import status_text, target_text
 from tests.browser.serving import Served
 from tests.browser.test_pages import unexpected_violations
 
@@ -65,7 +66,13 @@ def test_the_regional_table_is_its_download_and_passes_axe(region_page):
     for cells, row in zip(shown, download.itertuples(), strict=True):
         rank = "" if pd.isna(row.rank) else str(int(row.rank))
         assert (cells[0], cells[1]) == (rank, row.org_name)
-        assert cells[2].startswith(format_value(row.value, "percent"))
+        ratio = ratio_text(float(row.numerator), float(row.denominator), "percent")
+        assert cells[2] == f"{format_value(row.value, 'percent')} {ratio}".strip(), cells
+        assert cells[3] == target_text(row.target, "percent"), cells
+        assert cells[4].endswith(status_text(row.rag)), cells
+    pooled = download[download["rank"].isna()].iloc[0]
+    sentence = page.locator(".page-content .summary").inner_text()
+    assert f"pooled figure is {format_value(pooled['value'], 'percent')}." in sentence, sentence
     assert [c[0] for c in shown] == ["1", "2", "3", ""]  # LA2 90%, LA3 80%, LA1 70%, then the pool
     assert "77.1%" in shown[3][2] and "131 of 170" in shown[3][2]
     expect(page.locator("figure.chart figcaption")).to_contain_text("every sharing authority by month")

@@ -113,6 +113,8 @@ def test_teams_csv_is_one_row_per_indicator_and_unit(client):
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.data.decode())))
     assert list(rows[0])[:7] == ["period", "kpi", "org", "value", "target", "rag", "variation"]
+    # and every other figure or mark a cell shows (n of N, what changed), with the names shown
+    assert list(rows[0])[7:12] == ["numerator", "denominator", "change", "kpi_name", "org_name"]
     units = {r["org"] for r in rows}
     assert "SFS" in units and "MASH" in units and "LA" not in units
     kpis = {r["kpi"] for r in rows}

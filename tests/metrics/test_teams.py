@@ -17,8 +17,8 @@ def rows(period: str, cells: list[tuple[str, str, float | None, str | None, str 
                 "kpi": kpi,
                 "org": org,
                 "value": value,
-                "numerator": None,
-                "denominator": None,
+                "numerator": value,  # n of 100: the percentage itself
+                "denominator": None if value is None else 100.0,
                 "target": 80.0 if rag else None,
                 "rag": rag,
                 "variation": variation,
@@ -66,6 +66,11 @@ def test_grid_is_indicators_by_units_with_change_marks(catalogue: Catalogue):
         "target": 80.0,
         "rag": "red",
         "variation": "concern_low",
+        "numerator": 70.0,
+        "denominator": 100.0,
+        "change": "newly_red",
+        "kpi_name": catalogue[first].name,
+        "org_name": "Team 1",
     }
 
 
