@@ -123,8 +123,9 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     expect(page.locator("#commentary-text")).to_be_visible()
     page.locator("#commentary-month").select_option(label="2024-12")
     page.locator("#commentary-text").fill("Two agency workers left in November; cover starts in January.")
-    page.get_by_role("button", name="Save commentary").click()
-    expect(page.locator("#commentary-status")).to_have_text("Saved.")
+    with page.expect_event("load"):  # a save reloads the page 600 ms later: wait for it
+        page.get_by_role("button", name="Save commentary").click()
+        expect(page.locator("#commentary-status")).to_have_text("Saved.")
     expect(page.locator(".commentary-list")).to_contain_text("cover starts in January", timeout=20_000)
 
     page.goto(f"/compare?kpi={KPI}&org=SFS")  # the team grid: any team of the service
@@ -137,8 +138,9 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
         ):
             page.locator(control).select_option(label=label)
     page.locator("#commentary-text").fill("Team 2 covered Team 1's duty week.")
-    page.get_by_role("button", name="Save commentary").click()
-    expect(page.locator("#commentary-status")).to_have_text("Saved.")
+    with page.expect_event("load"):  # a save reloads the page 600 ms later: wait for it
+        page.get_by_role("button", name="Save commentary").click()
+        expect(page.locator("#commentary-status")).to_have_text("Saved.")
     grid_export = page.request.get(f"/api/figures.csv?kpi={KPI}&org=ASS2&from=2024-11&to=2024-11").text()
     assert "Team 2 covered Team 1's duty week." in grid_export
 
@@ -149,8 +151,9 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     page.get_by_label("Assessments completed within 45 working days").check()
     page.locator("#action-org").select_option(label="Assessment Team 1")
     page.locator("#action-starts").fill("2024-07")
-    page.get_by_role("button", name="Add action").click()
-    expect(page.locator("#action-status")).to_have_text("Saved.")
+    with page.expect_event("load"):  # a save reloads the page 600 ms later: wait for it
+        page.get_by_role("button", name="Add action").click()
+        expect(page.locator("#action-status")).to_have_text("Saved.")
     table = page.locator("table.actions-table")
     expect(table).to_contain_text("Weekly huddle on late assessments", timeout=20_000)
     expect(table).to_contain_text("Overdue")  # open, and due in the past
@@ -164,12 +167,14 @@ def test_an_editor_signs_in_and_writes_commentary_and_an_action(browser: Browser
     page.goto("/action?id=1")
     expect(page.locator(".did-it-work")).to_contain_text("Before July 2024 the monthly figure averaged")
     page.locator("#action-new-status").select_option(label="Done")
-    page.get_by_role("button", name="Save status").click()
-    expect(page.locator("#action-status-saved")).to_have_text("Saved.")
+    with page.expect_event("load"):  # a save reloads the page 600 ms later: wait for it
+        page.get_by_role("button", name="Save status").click()
+        expect(page.locator("#action-status-saved")).to_have_text("Saved.")
     expect(page.locator("dl")).to_contain_text("done", timeout=20_000)
     page.locator("#action-new-status").select_option(label="Open")  # and back, for the papers below
-    page.get_by_role("button", name="Save status").click()
-    expect(page.locator("#action-status-saved")).to_have_text("Saved.")
+    with page.expect_event("load"):  # a save reloads the page 600 ms later: wait for it
+        page.get_by_role("button", name="Save status").click()
+        expect(page.locator("#action-status-saved")).to_have_text("Saved.")
 
     page.goto("/exceptions?org=ASS1&period=month&month=2024-12")
     expect(page.locator(".page-content")).to_contain_text("cover starts in January")
