@@ -97,6 +97,8 @@ def resolve_view(
     for name in ("month", "to"):
         if name in view:
             view[name] = _month(view[name], name) or latest or None
+            if not view[name]:  # a download asked of a database with nothing loaded
+                raise ViewError("no figures are loaded yet: load figures with python -m data load FILE")
     if "from" in view:
         years = 1 if page == "/compare" else TREND_YEARS
         default_from = add_months(view["to"], -12 * years + 1) if view.get("to") else None

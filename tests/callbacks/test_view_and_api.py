@@ -176,3 +176,20 @@ def test_the_scorecard_tables_reach_the_browser_as_html(client):
     assert len(tables) == 10  # one per stage of the child's journey
     assert all(t.startswith('<table class="data-table scorecard"><caption>') for t in tables)
     assert any('<a href="/kpi?kpi=CP_PLANS&amp;org=LA' in t and "data-link" in t for t in tables)
+
+
+@pytest.mark.parametrize("path", ["/api/scorecard.csv", "/api/exceptions.csv", "/api/teams.csv"])
+def test_a_download_of_an_empty_database_says_nothing_is_loaded(tmp_path, catalogue, path):
+    from app import create_app
+    from data.migrate import ensure_schema
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        ensure_schema(conn, catalogue)
+    engine.dispose()
+    response = create_app(url).server.test_client().get(path)
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == (
+        "no figures are loaded yet: load figures with python -m data load FILE\n"
+    )
