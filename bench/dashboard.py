@@ -156,7 +156,7 @@ def first_pages(env: dict[str, str], folder: Path, tag: str, samples: int) -> li
     for i in range(samples):
         server = Gunicorn("app:server", env, folder, f"first-{tag}-{i}")
         with serving(server):  # serving() waited for /_dash-layout only: no figures read yet
-            loads.append(first_load(server.base, "/", "h2.card-heading"))
+            loads.append(first_load(server.base, "/", "table.scorecard"))
     return loads
 
 
