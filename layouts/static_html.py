@@ -28,6 +28,8 @@ LINK = ("dash_core_components", "Link")
 VOID = frozenset({"Br", "Hr", "Img", "Col"})
 ATTRIBUTE_NAMES = {"className": "class", "htmlFor": "for", "colSpan": "colspan", "rowSpan": "rowspan"}
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+SAFE_URL = re.compile(r"(?:[/#?]|https?:|mailto:|data:image/)", re.IGNORECASE)
+"""How an ``href`` or ``src`` may start (no ``javascript:``: React would refuse it, HTML would not)."""
 REFUSED = frozenset({"id", "style", "n_clicks", "n_clicks_timestamp", "setProps", "loading_state"})
 
 
@@ -92,6 +94,8 @@ def _attributes(props: dict[str, Any]) -> str:
             raise NotStatic(f"attribute {name} is a {type(value).__name__}")
         if not NAME.fullmatch(name):
             raise NotStatic(f"attribute name {name!r}")
+        if name in ("href", "src") and not SAFE_URL.match(str(value)):
+            raise NotStatic(f"{name} {str(value)[:40]!r}")
         attribute = ATTRIBUTE_NAMES.get(name, name)
         if value is True and attribute.startswith("aria-"):
             value = "true"

@@ -79,6 +79,8 @@ def test_details_keep_their_open_state():
         html.Td("x", id="cell"),  # a callback may target it
         html.Td("x", style={"color": "red"}),  # inline styles need the component (CSP)
         html.Td(dcc.Graph()),
+        html.Td(html.A("x", href="javascript:alert(1)")),  # React refuses such a URL; HTML would not
+        html.Td(html.A("x", href=" JavaScript:alert(1)")),
     ],
 )
 def test_a_table_holding_anything_interactive_stays_components(cell):
