@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -148,3 +149,15 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory, demo_database: Path, nam
     path = tmp_path_factory.mktemp(name) / "demo.db"
     shutil.copyfile(demo_database, path)
     return f"sqlite:///{path}"
+
+
+def copy_sqlite(source: Path, target: Path) -> str:
+    """Copy a prepared SQLite database (no connection open on it) to ``target``: its URL.
+    Cheaper than building it again when building it stores a report."""
+    connection = sqlite3.connect(source)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"

@@ -4,9 +4,11 @@
 spread over the load: first early (a tenth of the time a load left to finish took), then as
 its write-ahead log passes 20%, 45%, 70% and 95% of the size it reached in that full load (so
 the kills land mid-write however fast the machine is). The file is large enough to be loaded
-in chunks (written as it is read). After each kill the database passes ``PRAGMA
-integrity_check``, holds every row of the file or none, has a load record only with its rows,
-and takes the next load.
+in chunks (written as it is read): the loader runs with :data:`data.chunked.STREAM_BYTES` and
+``CHUNK_ROWS`` scaled down eightfold (2 MiB, 25,000 rows), so a 3 MB file is three chunks, as
+a 17 MB file is with the shipped settings, and each kill costs an eighth of the time. After
+each kill the database passes ``PRAGMA integrity_check``, holds every row of the file or none,
+has a load record only with its rows, and takes the next load.
 """
 
 from __future__ import annotations
@@ -27,11 +29,31 @@ from tests.data.bad import make_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 WAL_FRACTIONS = (0.2, 0.45, 0.7, 0.95)
+STREAM_BYTES = chunked.STREAM_BYTES // 8
+CHUNK_ROWS = chunked.CHUNK_ROWS // 8
+LOADER = """
+import sys
+from data import chunked
+from data.cli import main
+chunked.STREAM_BYTES, chunked.CHUNK_ROWS = int(sys.argv[1]), int(sys.argv[2])
+sys.exit(main(sys.argv[3:]))
+"""
+"""``python -m data`` with the chunking thresholds given first."""
 
 
 def loader(db: Path, path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "data", "--db", f"sqlite:///{db}", "load", str(path)],
+        [
+            sys.executable,
+            "-c",
+            LOADER,
+            str(STREAM_BYTES),
+            str(CHUNK_ROWS),
+            "--db",
+            f"sqlite:///{db}",
+            "load",
+            str(path),
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -65,8 +87,9 @@ def test_a_load_killed_part_way_leaves_all_or_nothing(tmp_path):
     orgs = tmp_path / "orgs.csv"
     orgs.write_text(make_corpus.big_orgs(), encoding="utf-8")
     big = tmp_path / "big.csv"
-    rows = make_corpus.write_big_figures(big, chunked.STREAM_BYTES + 1_000_000, kpis)
-    assert chunked.is_large(big)
+    rows = make_corpus.write_big_figures(big, STREAM_BYTES + 1_000_000, kpis)
+    assert STREAM_BYTES < big.stat().st_size < 2 * STREAM_BYTES + 1_000_000
+    assert rows > 2 * CHUNK_ROWS  # three chunks
     template = tmp_path / "template.db"
     seeded = loader(template, orgs)
     assert seeded.wait() == 0

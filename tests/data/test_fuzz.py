@@ -6,7 +6,8 @@ quotes, control characters), in different encodings, separators and line endings
 truncated or with bytes spliced in, and sometimes plain random bytes. Each goes through
 ``data.cli.main`` as ``python -m data load FILE``: exit 0, or exit 1 with only
 ``FILE:ROW:COLUMN: message`` lines and the database exactly as it was. 1,000 examples in CI
-(``CI=true``), fewer locally; the same files loaded in chunks give the same outcome.
+(``CI=true``), fewer locally. The same files on PostgreSQL, loaded in chunks, and damaged
+workbooks are in test_fuzz_more.py (a file of its own, so the two run on two xdist workers).
 """
 
 from __future__ import annotations
@@ -18,16 +19,13 @@ import hashlib
 import io
 import re
 import sqlite3
-import zipfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from data import chunked, schema
 from data.cli import main
-from data.engine import make_engine
 from metrics.catalogue import load_catalogue
 from tests.conftest import IN_CI
 from tests.data.bad import make_corpus
@@ -181,8 +179,8 @@ def check_outcome(status: int, out: str, err: str, path: Path, before: str, afte
     assert after == before
 
 
-@pytest.fixture
-def fuzz_db(tmp_path: Path) -> tuple[str, Path]:
+def seed_orgs(tmp_path: Path) -> tuple[str, Path]:
+    """A database in ``tmp_path`` holding the corpus's org units: its URL, and the folder."""
     db = tmp_path / "fuzz.db"
     orgs = tmp_path / "orgs.csv"
     orgs.write_text(make_corpus.ORGS, encoding="utf-8")
@@ -190,6 +188,11 @@ def fuzz_db(tmp_path: Path) -> tuple[str, Path]:
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["--db", url, "load", str(orgs)]) == 0
     return url, tmp_path
+
+
+@pytest.fixture
+def fuzz_db(tmp_path: Path) -> tuple[str, Path]:
+    return seed_orgs(tmp_path)
 
 
 @settings(
@@ -211,124 +214,3 @@ def test_any_figures_file_is_a_clean_load_or_a_clean_rejection(fuzz_db, data):
     event("loaded" if status == 0 else "rejected")
     check_outcome(status, out, err, path, before, digest(folder / "fuzz.db"))
     gc.collect(0)
-
-
-@pytest.mark.postgres
-@settings(
-    max_examples=POSTGRES_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
-@given(data=figures_files())
-def test_postgresql_takes_the_same_files_cleanly(postgres_url, tmp_path, data):
-    """The same on PostgreSQL, which refuses what SQLite lets through (NUL characters, over-long
-    text, NaN in some places): the loader must refuse it first."""
-    from tests.data.test_hostile import snapshot
-
-    orgs = tmp_path / "orgs.csv"
-    if not orgs.exists():
-        engine = make_engine(postgres_url)
-        with engine.begin() as conn:
-            schema.metadata.drop_all(conn)
-        engine.dispose()
-        orgs.write_text(make_corpus.ORGS, encoding="utf-8")
-        with contextlib.redirect_stdout(io.StringIO()):
-            assert main(["--db", postgres_url, "load", str(orgs)]) == 0
-    path = tmp_path / "figures.csv"
-    path.write_bytes(data)
-    before = repr(snapshot(postgres_url))
-    status, out, err = load(postgres_url, path)
-    check_outcome(status, out, err, path, before, repr(snapshot(postgres_url)))
-    gc.collect(0)
-
-
-@settings(
-    max_examples=EXAMPLES // 10,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
-@given(data=figures_files(), rows=st.integers(1, 4))
-def test_chunked_loads_agree_with_whole_loads(tmp_path_factory, data, rows):
-    """The same file loaded whole and in chunks of ``rows`` rows: same exit status, summary and
-    problems (a repeat of a row that itself has a problem is found within a chunk only), and
-    the same figures stored."""
-    folder = tmp_path_factory.mktemp("chunks")
-    (folder / "orgs.csv").write_text(make_corpus.ORGS, encoding="utf-8")
-    path = folder / "figures.csv"
-    path.write_bytes(data)
-    outcomes = []
-    for name, size in (("whole", None), ("chunks", rows)):
-        url = f"sqlite:///{folder / name}.db"
-        with contextlib.redirect_stdout(io.StringIO()):
-            assert main(["--db", url, "load", str(folder / "orgs.csv")]) == 0
-        saved = chunked.STREAM_BYTES, chunked.CHUNK_ROWS
-        if size:
-            chunked.STREAM_BYTES, chunked.CHUNK_ROWS = 0, size
-        try:
-            status, out, err = load(url, path)
-        finally:
-            chunked.STREAM_BYTES, chunked.CHUNK_ROWS = saved
-        connection = sqlite3.connect(folder / f"{name}.db")
-        stored = connection.execute(
-            "SELECT period, kpi, org, numerator, denominator, value, commentary FROM figures "
-            "WHERE is_current ORDER BY period, kpi, org"
-        ).fetchall()
-        connection.close()
-        summary = [line for line in out.splitlines() if line.startswith(str(path))]
-        outcomes.append((status, summary, err.splitlines(), stored))
-    (whole, whole_summary, whole_err, whole_rows), (status, summary, err, rows_) = outcomes
-    assert (status, summary, rows_) == (whole, whole_summary, whole_rows)
-    if status == 1:
-        repeat = re.compile(r".*:period: duplicate of row \d+ \(same period, kpi and org\)")
-        assert [e for e in err if not repeat.fullmatch(e)][:-1] == [
-            e for e in whole_err if not repeat.fullmatch(e)
-        ][:-1]
-        assert set(err) - set(whole_err) <= {err[-1]}
-    gc.collect(0)
-
-
-@st.composite
-def damaged_workbooks(draw: st.DrawFn) -> bytes:
-    """A figures workbook with its sheet's XML (or its styles or shared parts) cut, spliced or
-    overwritten, then zipped again (valid checksums, so the damage reaches the XML parser)."""
-    rows: list[list[object]] = [HEADER, *make_corpus.GOOD]
-    good = make_corpus.workbook({"Figures": rows}, formats={"F2": "0%"})
-    with zipfile.ZipFile(io.BytesIO(good)) as source:
-        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
-    name = draw(st.sampled_from(sorted(parts)))
-    xml = parts[name]
-    start = draw(st.integers(0, len(xml)))
-    end = draw(st.integers(start, min(len(xml), start + 40)))
-    insert = draw(
-        st.one_of(st.binary(max_size=20), st.sampled_from([b"<", b">", b"</c>", b'r="ZZZ99999999"', b"&x;"]))
-    )
-    parts[name] = xml[:start] + insert + xml[end:]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for part, content in parts.items():
-            target.writestr(part, content)
-    return out.getvalue()
-
-
-@settings(
-    max_examples=EXAMPLES // 5,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(data=damaged_workbooks())
-def test_a_damaged_workbook_is_a_clean_load_or_a_clean_rejection(fuzz_db, data):
-    url, folder = fuzz_db
-    path = folder / "figures.xlsx"
-    path.write_bytes(data)
-    before = digest(folder / "fuzz.db")
-    status, out, err = load(url, path)
-    event("loaded" if status == 0 else "rejected")
-    check_outcome(status, out, err, path, before, digest(folder / "fuzz.db"))

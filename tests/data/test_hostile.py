@@ -3,12 +3,14 @@
 The rule (docs/data-contract.md, "Sloppy and hostile files"): a file that can be read without
 guessing is loaded and the summary says how (``FILE: note: ...``); otherwise it is rejected with
 ``FILE:ROW:COLUMN: message`` lines (exit status 1) and the database is exactly as it was. Also
-here: the same outcome when a file is loaded in chunks, the 200 MB file in bounded memory,
-SQLite's pragmas, and exports that a spreadsheet cannot run as formulas.
+here: the same outcome when a file is loaded in chunks (the 200 MB file in bounded memory is in
+test_hostile_big.py, a file of its own so that it runs on another xdist worker), SQLite's
+pragmas, and exports that a spreadsheet cannot run as formulas.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from data import chunked, schema
 from data.cli import main
 from data.engine import make_engine
-from metrics.catalogue import load_catalogue
+from tests.conftest import copy_sqlite
 from tests.data.bad import make_corpus
 
 BAD = Path(__file__).resolve().parent / "bad"
@@ -263,9 +265,21 @@ def snapshot(url: str) -> dict[str, list[tuple[str, ...]]]:
         engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite database :func:`seeded` gives, loaded once for the module: copied, never written."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert run(f"sqlite:///{path}", "load", BAD / "orgs-injection.csv") == 0
+    return path
+
+
 @pytest.fixture
-def seeded(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    """A database holding the corpus's org units (including INJ, named '@SUM(1+1)')."""
+def seeded(db_url: str, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> str:
+    """A database holding the corpus's org units (including INJ, named '@SUM(1+1)'): on SQLite
+    a copy of one loaded for the module (the load stores a report: the expensive part)."""
+    if db_url.startswith("sqlite:///"):
+        return copy_sqlite(request.getfixturevalue("seeded_sqlite"), Path(db_url.removeprefix("sqlite:///")))
     assert run(db_url, "load", BAD / "orgs-injection.csv") == 0
     capsys.readouterr()
     return db_url
@@ -465,75 +479,6 @@ def test_a_file_that_breaks_part_way_reports_only_why(seeded, tmp_path, capsys, 
     in_chunks(monkeypatch, 2)
     status, _, err = outcome(seeded, path, capsys)
     assert (status, err[0]) == (1, f"{path}:6:-: this row has 8 {WIDER}")
-
-
-# --- the 200 MB file ------------------------------------------------------------------------------
-
-PEAK = """
-import resource, sys
-from data.cli import main
-status = main(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, file=sys.stderr)
-sys.exit(status)
-"""
-
-
-BIG_MB = 64
-"""Four chunks of 16 MB (about 580,000 rows). At 200 MB (1.8 million rows) the load, with the
-report it stores for every unit, KPI and period, took eight minutes on two busy cores."""
-PEAK_LIMIT = 350 * 2**20
-"""Peak memory of the whole load: the interpreter and libraries take about 150 MiB, a chunk and a
-report batch (one KPI here) the rest. Reading the file whole would take several times the file's
-size (a 64 MB file is about 600 MB as a frame)."""
-
-
-@pytest.mark.slow
-def test_a_200_mb_file_loads_in_bounded_memory(tmp_path, record_property):
-    """Validated and written in chunks: peak memory well under 4x the file (measured: about
-    1.0x, most of it Python and pandas themselves, then one chunk), and row numbers hold
-    across chunks. Rows carry 80 characters of commentary, so the 200 MB are 1.8 million rows
-    (a file of bare figures would be 5.7 million: measured at 1.5x, but four minutes here)."""
-    catalogue = load_catalogue()
-    kpis = [(k.code, k.unit) for k in catalogue]
-    (tmp_path / "orgs.csv").write_text(make_corpus.big_orgs(), encoding="utf-8")
-    big = tmp_path / "big figures.csv"
-    rows = make_corpus.write_big_figures(big, BIG_MB * 1024 * 1024, kpis, commentary=80)
-    size = big.stat().st_size
-    db = f"sqlite:///{tmp_path / 'big.db'}"
-    assert run(db, "load", tmp_path / "orgs.csv") == 0
-    done = subprocess.run(
-        [sys.executable, "-c", PEAK, "--db", db, "load", str(big)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    peak = int(done.stderr.strip().splitlines()[-1])
-    record_property("peak_rss_bytes", peak)
-    print(f"\nbig file: {size / 2**20:.0f} MiB, {rows:,} rows, peak RSS {peak / 2**20:.0f} MiB")
-    assert f"figures: {rows} added, 0 revised, 0 unchanged" in done.stdout
-    assert peak < PEAK_LIMIT
-    engine = make_engine(db)
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.figures)).scalar_one() == rows
-    engine.dispose()
-    # the same file with one bad cell at the end: rejected, with the row number of the whole file
-    with big.open("a", encoding="utf-8") as out:
-        out.write("2024-01,LAC_COUNT,LA,,,oops,\n")
-    other = f"sqlite:///{tmp_path / 'other.db'}"
-    assert run(other, "load", tmp_path / "orgs.csv") == 0
-    done = subprocess.run(
-        [sys.executable, "-m", "data", "--db", other, "validate", str(big)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (done.returncode, done.stderr.splitlines()) == (
-        1,
-        [f"{big}:{rows + 2}:value: 'oops' is not a number", "1 problem(s) found: nothing was written"],
-    )
 
 
 # --- SQLite's settings -----------------------------------------------------------------------------
