@@ -236,11 +236,10 @@ class _Sheet:
                     continue
             elif (
                 plain
-                and not kind
-                and not style
+                and (not kind or kind == "n")
+                and (style or "0") not in special
                 and plain.isdigit()
                 and plain.isascii()
-                and "0" not in special
             ):
                 cell, cell_kind = (plain if plain[0] != "0" or plain == "0" else str(int(plain))), "number"
                 if len(cell) < 64:
