@@ -805,7 +805,7 @@ def _frame(grid: Any, width: int, start: int, stop: int) -> pd.DataFrame:
         cells = np.full(stop - start, "", dtype=object)
         if column in grid.columns:
             positions, texts = grid.columns[column]
-            index = np.frombuffer(positions, dtype=np.int64)
+            index = np.frombuffer(positions, dtype=np.intc)
             low, high = np.searchsorted(index, [start + 1, stop + 1])
             cells[index[low:high] - 1 - start] = texts[low:high]
         body[column - 1] = cells
@@ -816,7 +816,7 @@ def _grid_cell(grid: Any, position: int | None, column: int) -> str:
     if position is None or column not in grid.columns:
         return ""
     positions, texts = grid.columns[column]
-    found = np.searchsorted(np.frombuffer(positions, dtype=np.int64), position)
+    found = np.searchsorted(np.frombuffer(positions, dtype=np.intc), position)
     return texts[found] if found < len(positions) and positions[found] == position else ""
 
 
