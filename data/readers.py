@@ -25,7 +25,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,16 +111,21 @@ def read_table(path: Path, source: str | None = None) -> RawTable:
 def iter_tables(
     path: Path, source: str | None = None, *, chunk_rows: int | None = None
 ) -> Generator[RawTable, None, None]:
-    """The file as tables of at most ``chunk_rows`` rows (one table when None; a workbook is
-    always one table). Every table has the same header, columns and notes; rows keep the
-    numbers they have in the whole file. Raises InvalidInput (possibly part-way through)."""
+    """The file as tables of at most ``chunk_rows`` rows (one table when None; a workbook's
+    sheet is read whole, its tables built a chunk at a time). Every table has the same header,
+    columns and notes; rows keep the numbers they have in the whole file. Raises InvalidInput
+    (possibly part-way through)."""
     source = source or str(path)
     head = _sniff(path, source)
     if head.workbook:
-        header, frame, rows, notes = _read_workbook(path, source)
-        columns = _Columns.from_header(source, header, [frame])
-        yield columns.table(source, frame, rows, [*head.notes, *notes])
-        if columns.problems:
+        header, rows, notes, body = _read_workbook(path, source)
+        step = chunk_rows or max(len(rows), 1)
+        columns: _Columns | None = None
+        for start in range(0, max(len(rows), 1), step):
+            frame = body(start, min(start + step, len(rows)))  # built a chunk at a time
+            columns = columns or _Columns.from_header(source, header, [frame])
+            yield columns.table(source, frame, rows[start : start + step], [*head.notes, *notes])
+        if columns is not None and columns.problems:
             raise InvalidInput(columns.problems)
         return
     yield from _read_text(path, source, head, chunk_rows)
@@ -657,8 +662,8 @@ def _letters(index: int) -> str:
 # --- .xlsx workbooks -----------------------------------------------------------------------------
 
 
-def _read_workbook(path: Path, source: str) -> tuple[list[str], pd.DataFrame, np.ndarray, list[str]]:
-    """The first worksheet's header, body (text cells), row numbers and notes.
+def _read_workbook(path: Path, source: str) -> tuple[list[str], np.ndarray, list[str], _Body]:
+    """The first worksheet's header, row numbers, notes and body (its text cells, by rows).
 
     The workbook's parts (sheet names, styles) are read by openpyxl; the sheet itself and the
     shared strings by :mod:`data.sheetxml`, streamed, or, for a sheet written in a way that
@@ -711,9 +716,7 @@ def _book_reader(handle: Any) -> Any:
     return Reader(handle, read_only=True, keep_vba=False, data_only=True, keep_links=False)
 
 
-def _read_first_sheet(
-    book: Any, reader: Any, source: str
-) -> tuple[list[str], pd.DataFrame, np.ndarray, list[str]]:
+def _read_first_sheet(book: Any, reader: Any, source: str) -> tuple[list[str], np.ndarray, list[str], _Body]:
     from openpyxl.utils.cell import range_boundaries
 
     from data import sheetxml
@@ -786,30 +789,34 @@ def _read_first_sheet(
         notes.append("Excel date cells were read as dates (a month column takes each date's month)")
     if "percent" in grid.kinds:
         notes.append("cells formatted as percentages were read as the percentages shown (0.8 as 80%)")
-    count = len(grid.rows) - 1
+    rows = np.frombuffer(grid.rows, dtype=np.int64)[1:].copy()
+    return header, rows, notes, lambda start, stop: _frame(grid, width, start, stop)
+
+
+_Body = Callable[[int, int], pd.DataFrame]  # the frame of data rows start to stop (0-based)
+
+
+def _frame(grid: Any, width: int, start: int, stop: int) -> pd.DataFrame:
+    """Data rows ``start`` to ``stop`` of the grid (row 1, the header, is not one) as text."""
+    if stop <= start:
+        return pd.DataFrame(columns=range(width), dtype=str)
     body: dict[int, np.ndarray] = {}
     for column in range(1, width + 1):
-        cells = np.full(count, "", dtype=object)
+        cells = np.full(stop - start, "", dtype=object)
         if column in grid.columns:
             positions, texts = grid.columns[column]
-            index = np.frombuffer(positions, dtype=np.int64)
-            if len(index) and index[0] == 0:
-                index, texts = index[1:], texts[1:]
-            cells[index - 1] = texts
+            index = np.frombuffer(positions, dtype=np.intc)
+            low, high = np.searchsorted(index, [start + 1, stop + 1])
+            cells[index[low:high] - 1 - start] = texts[low:high]
         body[column - 1] = cells
-    frame = (
-        pd.DataFrame(body, columns=range(width), dtype=str)
-        if count
-        else pd.DataFrame(columns=range(width), dtype=str)
-    )
-    return header, frame, np.frombuffer(grid.rows, dtype=np.int64)[1:].copy(), notes
+    return pd.DataFrame(body, columns=range(width), dtype=str)
 
 
 def _grid_cell(grid: Any, position: int | None, column: int) -> str:
     if position is None or column not in grid.columns:
         return ""
     positions, texts = grid.columns[column]
-    found = np.searchsorted(np.frombuffer(positions, dtype=np.int64), position)
+    found = np.searchsorted(np.frombuffer(positions, dtype=np.intc), position)
     return texts[found] if found < len(positions) and positions[found] == position else ""
 
 

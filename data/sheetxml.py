@@ -23,6 +23,7 @@ import zipfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 from xml.parsers import expat
 
@@ -40,7 +41,7 @@ class Damaged(Exception):
 @dataclass
 class Grid:
     """Non-empty cells as text, column by column: ``rows`` holds the spreadsheet row number of
-    each row with a cell; ``columns[c]`` the positions (into ``rows``) and texts of column ``c``
+    each row with a cell; ``columns[c]`` the positions (into ``rows``, C ints) and texts of column ``c``
     (1-based). ``kinds`` says what kinds of cell were read (number, date, percent, ...)."""
 
     rows: array = field(default_factory=lambda: array("q"))
@@ -57,7 +58,7 @@ class Grid:
         at = len(self.rows) - 1
         found = self.columns.get(column)
         if found is None:
-            found = self.columns[column] = (array("q"), [])
+            found = self.columns[column] = (array("i"), [])
         positions, texts = found
         if positions and positions[-1] == at:
             positions.pop()  # the same cell twice: the later one counts, as openpyxl reads it
@@ -217,12 +218,13 @@ class _Sheet:
         known = _COLUMNS
         last = rows[-1] if rows else 0
         at = len(rows) - 1
+        row_digits = ""  # the row's reference as written: int() only when it changes
+        texts_read = numbers_read = False
+        by_letters: dict[str, tuple[array, list[str]]] = {}  # a column's cells by its letters
         for letters, digits, style, kind, _, plain, inline, inner in _cells_of(done):
-            row = int(digits)
-            column = known.get(letters) or _column(letters)
-            cell_kind = "text"
             if inline and kind == "inlineStr":
                 cell = seen.setdefault(inline, inline) if len(inline) < 64 else inline
+                texts_read = True
             elif plain and kind == "s":
                 if self.table is None:
                     self.table = self.strings()
@@ -234,41 +236,51 @@ class _Sheet:
                     ) from None
                 if not cell:
                     continue
+                texts_read = True
             elif (
                 plain
-                and not kind
-                and not style
+                and (not kind or kind == "n")
+                and (style or "0") not in special
                 and plain.isdigit()
                 and plain.isascii()
-                and "0" not in special
             ):
-                cell, cell_kind = (plain if plain[0] != "0" or plain == "0" else str(int(plain))), "number"
+                cell = plain if plain[0] != "0" or plain == "0" else str(int(plain))
                 if len(cell) < 64:
                     cell = seen.setdefault(cell, cell)
+                numbers_read = True
             elif inline or plain or inner:
-                found = self.cell(row, column, style, kind, inline, plain, inner)
+                found = self.cell(
+                    int(digits), known.get(letters) or _column(letters), style, kind, inline, plain, inner
+                )
                 if found is None:
                     continue
                 cell, cell_kind = found
+                kinds.add(cell_kind)
             else:
                 continue
             # Grid.add, inlined
-            if row != last:
-                if row < last:
-                    raise Unusual("rows out of order")
-                rows.append(row)
-                last = row
-                at += 1
-            pair = columns.get(column)
+            if digits != row_digits:
+                row_digits = digits
+                row = int(digits)
+                if row != last:
+                    if row < last:
+                        raise Unusual("rows out of order")
+                    rows.append(row)
+                    last = row
+                    at += 1
+            pair = by_letters.get(letters)
             if pair is None:
-                pair = columns[column] = (array("q"), [])
+                pair = by_letters[letters] = columns.setdefault(_column(letters), (array("i"), []))
             positions, texts = pair
             if positions and positions[-1] == at:
                 positions.pop()  # the same cell twice: the later one counts, as openpyxl reads it
                 texts.pop()
             positions.append(at)
             texts.append(cell)
-            kinds.add(cell_kind)
+        if texts_read:
+            kinds.add("text")
+        if numbers_read:
+            kinds.add("number")
 
     def cell(
         self, row: int, column: int, style: str, kind: str, inline: str, plain: str, inner: str
@@ -375,7 +387,10 @@ def _cells_of(done: str) -> list[tuple[str, ...]]:
     carriage return, and where one is given the content is empty."""
     found = _PLAIN_CELL.findall(done)
     opened = done.count("<c ") + done.count("<c>") + done.count("<c/")
-    if len(found) == opened and not any(cell[4] and _OUT_OF_ORDER.search(cell[4]) for cell in found):
+    if len(found) == opened and (
+        not any(map(itemgetter(4), found))  # no other attributes (the usual case), or none out of order
+        or not any(cell[4] and _OUT_OF_ORDER.search(cell[4]) for cell in found)
+    ):
         return found
     cells: list[tuple[str, ...]] = []
     for ref, style, kind, extra, inner in _CELL.findall(done):

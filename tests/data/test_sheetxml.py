@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,3 +138,36 @@ def test_the_header_is_read_without_the_rows(tmp_path):
     book.active.append(["2024-01", "REFERRALS", None, "LA"])
     book.save(path)
     assert readers.read_header(path) == readers.read_table(path).header == ["Period", " kpi ", "org"]
+
+
+def test_a_workbook_is_read_in_chunks_as_a_whole(tmp_path):
+    """iter_tables builds a workbook's tables a chunk at a time (bounded memory while a large
+    workbook is validated): the chunks together are the whole table, row numbers kept."""
+    path = tmp_path / "chunks.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["period", "kpi", "org", "value"])
+    for i in range(10):
+        sheet.append(["2024-01", "REFERRALS", f"T{i}", i] if i != 4 else [])  # row 6 blank
+    sheet.append([None, None, None, None, 7])  # a cell in a column with no name
+    book.save(path)
+    whole = next(readers.iter_tables(path))
+    chunks: list[readers.RawTable] = []
+    with pytest.raises(InvalidInput) as raised:  # the unnamed column, reported after the last chunk
+        chunks.extend(readers.iter_tables(path, chunk_rows=3))
+    assert [(p.row, p.column) for p in raised.value.problems] == [(12, "(E)")]
+    assert [len(c.frame) for c in chunks] == [3, 3, 3, 0]
+    joined = pd.concat([c.frame for c in chunks])
+    assert joined.equals(whole.frame)
+    assert (
+        pd.concat([c.rows for c in chunks]).tolist() == whole.rows.tolist() == [2, 3, 4, 5, 7, 8, 9, 10, 11]
+    )
+
+
+def test_numbers_written_with_their_type_are_read_as_numbers():
+    """openpyxl writes t="n" on a number cell: the fast path reads it as one, leading zeros dropped."""
+    styles = sheetxml.Styles(frozenset({"3"}), frozenset(), frozenset(), dt.datetime(1899, 12, 30))
+    sheet = sheetxml._Sheet(list, styles, str, dt.datetime, dt.datetime.fromisoformat)
+    sheet.cells('<row r="1"><c r="A1" t="n"><v>007</v></c><c r="B1" t="n"><v>12</v></c></row>')
+    assert sheet.grid.columns[1][1] == ["7"] and sheet.grid.columns[2][1] == ["12"]
+    assert sheet.grid.kinds == {"number"}
