@@ -11,6 +11,7 @@ query the dashboard; they must see the old state, then the new one, never anythi
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -150,12 +151,24 @@ def callback_body(search: str) -> dict:
     }
 
 
+def static_tables(node: object) -> list[str]:
+    """The HTML of every table in Dash's JSON answer (tables come as text: layouts/static_html.py)."""
+    if isinstance(node, list):
+        return [t for part in node for t in static_tables(part)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["data-html"]] if isinstance(node.get("data-html"), str) else []
+    return found + [t for value in node.values() for t in static_tables(value)]
+
+
 def check_scorecard(payload: str) -> str:
     """The scorecard for NEW: 'Contacts received' is a dash (not loaded) or the whole total."""
-    # the row's cells after its name: the first string that is a figure (or a dash) is its value
-    after = payload[payload.index('"Contacts received"') + len('"Contacts received"') :]
-    strings = (json.loads(f'"{x}"') for x in re.findall(r'"((?:[^"\\]|\\.)*)"', after))
-    shown = next(t for t in strings if re.fullmatch(r"[\d,.]+|–", t))
+    tables = "".join(static_tables(json.loads(payload)))
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", tables, re.S) if ">Contacts received<" in r)
+    cells = [
+        html.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)
+    ]
+    shown = cells[1][0]  # the value cell, after the indicator's name
     have = re.search(r"(\d+) of \d+ indicators have a figure", payload)
     assert have is not None, "the scorecard has no summary line"
     if shown == "–":
