@@ -237,7 +237,7 @@ def serve_and_measure(database: Path, env: dict[str, str], folder: Path, tag: st
 
 
 MONTH_LOAD = r"""
-import json, resource, sys, time
+import json, re, resource, sys, time
 sys.path.insert(0, {root!r})
 url, path = sys.argv[1:3]
 from pathlib import Path
@@ -259,7 +259,8 @@ engine = make_engine(url)
 start, cpu = time.perf_counter(), time.process_time()
 (summary,) = load_files(engine, [Path(path)], user="bench", month="2026-11")
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with open("/proc/self/status") as status_file:  # VmHWM: ru_maxrss carries the parent's over exec
+    peak = int(re.search(r"VmHWM:\s+(\d+) kB", status_file.read()).group(1)) / 1024
 print(json.dumps({{"seconds": seconds, "cpu": cpu, "peak_mb": peak, "added": summary.added, **spent}}))
 """
 

@@ -2,7 +2,7 @@
 
 The floor is the fastest possible write of the same rows into the same table (same indexes) in
 one transaction: raw ``sqlite3`` ``executemany`` on SQLite, ``COPY`` through psycopg on
-PostgreSQL. Each measurement runs in a fresh process so its peak memory (ru_maxrss) is its own.
+PostgreSQL. Each measurement runs in a fresh process so its peak memory (VmHWM) is its own.
 
     python bench/etl.py                       # SQLite, 1,000,000 rows
     python bench/etl.py --rows 200000 --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -59,7 +59,7 @@ def make_files(folder: Path, rows: int) -> tuple[Path, Path]:
 
 
 MEASURE = r"""
-import json, resource, sys, time
+import json, re, resource, sys, time
 sys.path.insert(0, {root!r})
 mode, url, orgs, figures = sys.argv[1:5]
 from pathlib import Path
@@ -111,7 +111,8 @@ else:
             for row in rows:
                 copy.write_row(row)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with open("/proc/self/status") as status_file:  # VmHWM: ru_maxrss carries the parent's over exec
+    peak = int(re.search(r"VmHWM:\s+(\d+) kB", status_file.read()).group(1)) / 1024
 print(json.dumps({{"seconds": seconds, "peak_mb": peak, **spent}}))
 """
 

@@ -22,13 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 RUN = """
-import json, resource, sys, time
+import json, re, resource, sys, time
 sys.path.insert(0, {root!r})
 started = time.perf_counter()
 {body}
 usage = resource.getrusage(resource.RUSAGE_SELF)
+with open("/proc/self/status") as status_file:  # VmHWM: ru_maxrss carries the parent's over exec
+    peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status_file.read()).group(1)) * 1024
 print(json.dumps({{"seconds": time.perf_counter() - started, "cpu": usage.ru_utime + usage.ru_stime,
-                   "peak": usage.ru_maxrss * 1024, "status": status}}))
+                   "peak": peak, "status": status}}))
 """
 VALIDATE = "from data.cli import main\nstatus = main(['--db', {db!r}, 'validate', {path!r}])"
 REVISIONS = (
