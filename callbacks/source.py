@@ -378,13 +378,14 @@ def per_view(func: Callable[..., Any]) -> Callable[..., Any]:
     inspects the signature on every call.
     """
     name = f"{func.__module__}.{func.__qualname__}"
+    drawn = _as_static(func)
 
     @functools.wraps(func)
     def cached(*args: Any) -> Any:
         key = f"view:{name}:{version()}:{reader()}:{_digest(args)}"
         content = views.get(key)
         if content is None:
-            content = static_tables(json.loads(to_json_plotly(func(*args))))
+            content = drawn(*args)
             views.set(key, content)
         return content
 
@@ -418,6 +419,8 @@ def view_callback(
 
 
 def _as_static(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` answering Dash's JSON form of its components, its tables as HTML."""
+
     @functools.wraps(func)
     def drawn(*args: Any) -> Any:
         return static_tables(json.loads(to_json_plotly(func(*args))))

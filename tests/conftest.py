@@ -161,3 +161,14 @@ def copy_sqlite(source: Path, target: Path) -> str:
         connection.close()
     shutil.copyfile(source, target)
     return f"sqlite:///{target}"
+
+
+def static_html_of(node: object) -> list[str]:
+    """The HTML of every table in Dash's JSON form of components (or a whole callback answer):
+    pages send their tables as text (layouts/static_html.py)."""
+    if isinstance(node, list):
+        return [t for part in node for t in static_html_of(part)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["data-html"]] if isinstance(node.get("data-html"), str) else []
+    return found + [t for value in node.values() for t in static_html_of(value)]

@@ -32,6 +32,7 @@ from app import create_app
 from data import schema
 from data.engine import make_engine
 from data.load import load_files
+from tests.conftest import static_html_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = [f"S{i}" for i in range(1, 5)]
@@ -151,19 +152,9 @@ def callback_body(search: str) -> dict:
     }
 
 
-def static_tables(node: object) -> list[str]:
-    """The HTML of every table in Dash's JSON answer (tables come as text: layouts/static_html.py)."""
-    if isinstance(node, list):
-        return [t for part in node for t in static_tables(part)]
-    if not isinstance(node, dict):
-        return []
-    found = [node["data-html"]] if isinstance(node.get("data-html"), str) else []
-    return found + [t for value in node.values() for t in static_tables(value)]
-
-
 def check_scorecard(payload: str) -> str:
     """The scorecard for NEW: 'Contacts received' is a dash (not loaded) or the whole total."""
-    tables = "".join(static_tables(json.loads(payload)))
+    tables = "".join(static_html_of(json.loads(payload)))
     row = next(r for r in re.findall(r"<tr>(.*?)</tr>", tables, re.S) if ">Contacts received<" in r)
     cells = [
         html.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)

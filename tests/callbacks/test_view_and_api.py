@@ -12,7 +12,7 @@ from callbacks.view import ViewError, build_search, query_params, resolve_view
 from data.engine import make_engine
 from data.queries import read_dataset
 from data.report_store import read_series
-from tests.conftest import demo_copy
+from tests.conftest import demo_copy, static_html_of
 
 
 @pytest.fixture(scope="module")
@@ -153,18 +153,6 @@ def test_a_page_is_drawn_once_when_its_address_gains_defaults(client, search, ch
     assert response.status_code == status, response.get_data(as_text=True)[:300]
 
 
-def static_html_of(node: object):
-    """The ``data-html`` of every static table box in Dash's JSON form of components."""
-    if isinstance(node, list):
-        for part in node:
-            yield from static_html_of(part)
-    elif isinstance(node, dict):
-        props = node.get("props", {})
-        if props.get("className") == "static-html":
-            yield props["data-html"]
-        yield from static_html_of(props.get("children"))
-
-
 def test_the_scorecard_tables_reach_the_browser_as_html(client):
     response = client.post(
         "/_dash-update-component", json=scorecard_request("?org=LA&period=month&month=2026-09", [])
@@ -172,7 +160,7 @@ def test_the_scorecard_tables_reach_the_browser_as_html(client):
     content = response.get_json()["response"][
         json.dumps({"page": "scorecard", "type": "content"}, separators=(",", ":"))
     ]
-    tables = list(static_html_of(content["children"]))
+    tables = static_html_of(content["children"])
     assert len(tables) == 10  # one per stage of the child's journey
     assert all(t.startswith('<table class="data-table scorecard"><caption>') for t in tables)
     assert any('<a href="/kpi?kpi=CP_PLANS&amp;org=LA' in t and "data-link" in t for t in tables)
